@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Cepheus",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "cepheus", targets: ["cepheus"]),
+        .library(name: "CepheusRuntime", targets: ["CepheusRuntime"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        .target(name: "CepheusCore"),
+        .target(name: "CepheusRules", dependencies: ["CepheusCore", "Yams"]),
+        .target(name: "CepheusMatcher", dependencies: ["CepheusCore", "CepheusRules"]),
+        .target(name: "CepheusRuntime", dependencies: [
+            "CepheusCore", "CepheusRules", "CepheusMatcher",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .executableTarget(name: "cepheus", dependencies: [
+            "CepheusCore", "CepheusRules", "CepheusMatcher", "CepheusRuntime",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Yams",
+        ]),
+        .testTarget(name: "CepheusCoreTests", dependencies: ["CepheusCore"]),
+        .testTarget(name: "CepheusRulesTests", dependencies: ["CepheusRules"]),
+        .testTarget(name: "CepheusMatcherTests", dependencies: [
+            "CepheusMatcher", "CepheusRules", "CepheusCore",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+        .testTarget(name: "CepheusRuntimeTests", dependencies: ["CepheusRuntime"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["CepheusCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

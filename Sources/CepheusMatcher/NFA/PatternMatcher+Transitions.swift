@@ -1,0 +1,184 @@
+import CepheusCore
+import CepheusRules
+
+/// What a condition can see for one partial match and one event: the event, the key,
+/// and (lazily, once) the events the partial match holds so far.
+final class ConditionContext {
+    let computation: ComputationState
+    let event: Event
+    let key: Value
+    private var whereResults: [Int8]
+    private var untilResults: [Int8]
+    private var matched: [[Value]]?
+
+    init(computation: ComputationState, event: Event, key: Value, stepCount: Int) {
+        self.computation = computation
+        self.event = event
+        self.key = key
+        whereResults = Array(repeating: -1, count: stepCount)
+        untilResults = Array(repeating: -1, count: stepCount)
+    }
+
+    func matchedEvents(_ buffer: SharedBuffer, stepCount: Int) -> [[Value]] {
+        if let matched { return matched }
+        var result = Array(repeating: [Value](), count: stepCount)
+        if let entry = computation.previousEntry, let path = buffer.extractPatterns(entry, version: computation.version).first {
+            for (step, key) in path {
+                if let event = buffer.event(key) { result[step].append(event.value) }
+            }
+        }
+        matched = result
+        return result
+    }
+
+    func cached(step: Int, until: Bool) -> Bool? {
+        let value = until ? untilResults[step] : whereResults[step]
+        return value < 0 ? nil : value == 1
+    }
+
+    func store(step: Int, until: Bool, _ value: Bool) {
+        if until { untilResults[step] = value ? 1 : 0 } else { whereResults[step] = value ? 1 : 0 }
+    }
+}
+
+extension PatternMatcher {
+    private struct Edge {
+        var action: TransitionAction
+        var source: Int
+        var target: Int
+    }
+
+    func check(_ condition: TransitionCondition, _ context: ConditionContext, buffer: SharedBuffer, stats: inout MatcherStats) -> Bool {
+        switch condition {
+        case .always:
+            return true
+        case .not(let inner):
+            return !check(inner, context, buffer: buffer, stats: &stats)
+        case .and(let left, let right):
+            return check(left, context, buffer: buffer, stats: &stats) && check(right, context, buffer: buffer, stats: &stats)
+        case .stepWhere(let step):
+            return evaluate(conditions[step], step: step, until: false, context, buffer: buffer, stats: &stats)
+        case .stepUntil(let step):
+            return evaluate(untils[step], step: step, until: true, context, buffer: buffer, stats: &stats)
+        }
+    }
+
+    private func evaluate(
+        _ expression: CompiledExpression?, step: Int, until: Bool, _ context: ConditionContext,
+        buffer: SharedBuffer, stats: inout MatcherStats
+    ) -> Bool {
+        guard let expression else { return !until }
+        if let cached = context.cached(step: step, until: until) { return cached }
+        var scope = EvaluationScope(event: context.event.value, key: context.key)
+        if expression.referencesSteps {
+            let matched = context.matchedEvents(buffer, stepCount: stepCount)
+            scope.stepEvents = { index in index < matched.count ? matched[index] : [] }
+        }
+        let outcome = expression.test(scope)
+        let result: Bool
+        switch outcome {
+        case .matched: result = true
+        case .notMatched: result = false
+        case .typeError:
+            stats.conditionTypeErrors += 1
+            result = false
+        }
+        context.store(step: step, until: until, result)
+        return result
+    }
+
+    /// Flink's `computeNextStates`: the decision graph of the partial match's state,
+    /// then one new partial match per take/ignore edge, with Dewey versions assigned
+    /// the same way.
+    func computeNextStates(
+        _ buffer: inout SharedBuffer, _ computation: ComputationState, event: Event, eventKey: EventKey,
+        key: Value, stats: inout MatcherStats
+    ) -> [ComputationState] {
+        let context = ConditionContext(computation: computation, event: event, key: key, stepCount: stepCount)
+        // decision graph
+        var edges: [Edge] = []
+        var totalTake = 0
+        var totalIgnore = 0
+        var stack = [computation.state]
+        while let current = stack.popLast() {
+            for transition in nfa.states[current].transitions {
+                guard check(transition.condition, context, buffer: buffer, stats: &stats) else { continue }
+                switch transition.action {
+                case .proceed:
+                    stack.append(transition.target)
+                case .ignore, .take:
+                    let selfIgnore = transition.action == .ignore && transition.target == computation.state
+                    if !selfIgnore {
+                        if transition.action == .ignore { totalIgnore += 1 } else { totalTake += 1 }
+                    }
+                    edges.append(Edge(action: transition.action, source: current, target: transition.target))
+                }
+            }
+        }
+
+        let isStart = nfa.states[computation.state].kind == .start
+        var takeBranchesToVisit = max(0, totalTake - 1)
+        var ignoreBranchesToVisit = totalIgnore
+        let totalTakeToSkip = max(0, totalTake - 1)
+        var result: [ComputationState] = []
+
+        func addState(_ stateId: Int, _ entry: NodeKey?, _ version: DeweyNumber, _ start: Int64, _ previous: Int64, _ startEvent: EventKey?) {
+            result.append(ComputationState(state: stateId, previousEntry: entry, version: version, startTimestamp: start, previousTimestamp: previous, startEvent: startEvent))
+            if let entry { buffer.lockNode(entry, version: version) }
+        }
+
+        for edge in edges {
+            switch edge.action {
+            case .ignore:
+                if !isStart {
+                    let version: DeweyNumber
+                    if edge.target == computation.state {
+                        version = computation.version.increase(Self.increasingSelfState(totalIgnore, totalTake))
+                    } else {
+                        version = computation.version.increase(totalTakeToSkip + ignoreBranchesToVisit).addStage()
+                        ignoreBranchesToVisit -= 1
+                    }
+                    addState(edge.target, computation.previousEntry, version, computation.startTimestamp, computation.previousTimestamp, computation.startEvent)
+                }
+            case .take:
+                let currentVersion = computation.version.increase(takeBranchesToVisit)
+                let nextVersion = currentVersion.addStage()
+                takeBranchesToVisit -= 1
+                let newEntry = buffer.put(step: nfa.states[edge.source].step, event: eventKey, previous: computation.previousEntry, version: currentVersion)
+                let start = isStart ? event.timestamp : computation.startTimestamp
+                let startEvent = isStart ? eventKey : computation.startEvent
+                addState(edge.target, newEntry, nextVersion, start, event.timestamp, startEvent)
+                if let final = findFinalStateAfterProceed(edge.target, context, buffer: buffer, stats: &stats) {
+                    addState(final, newEntry, nextVersion, start, event.timestamp, startEvent)
+                }
+            case .proceed:
+                break
+            }
+        }
+
+        if isStart {
+            let version = computation.version.increase(Self.increasingSelfState(totalIgnore, totalTake))
+            result.append(.start(computation.state, version: version))
+        }
+        if let entry = computation.previousEntry {
+            buffer.releaseNode(entry, version: computation.version)
+        }
+        return result
+    }
+
+    private func findFinalStateAfterProceed(_ state: Int, _ context: ConditionContext, buffer: SharedBuffer, stats: inout MatcherStats) -> Int? {
+        var stack = [state]
+        while let current = stack.popLast() {
+            for transition in nfa.states[current].transitions where transition.action == .proceed {
+                guard check(transition.condition, context, buffer: buffer, stats: &stats) else { continue }
+                if nfa.states[transition.target].kind == .final { return transition.target }
+                stack.append(transition.target)
+            }
+        }
+        return nil
+    }
+
+    static func increasingSelfState(_ ignoreBranches: Int, _ takeBranches: Int) -> Int {
+        takeBranches == 0 && ignoreBranches == 0 ? 0 : ignoreBranches + max(1, takeBranches)
+    }
+}

@@ -1,0 +1,230 @@
+import CepheusCore
+import CepheusRules
+
+/// Runs one rule's compiled NFA over the events of one key at a time, with Flink CEP's
+/// semantics: `process` feeds one event (Flink's `NFA.process`), `advanceTime` closes
+/// windows (Flink's `NFA.advanceTime`). The matcher is immutable and shared by every
+/// key of the rule; each key's mutable part is its `MatcherState`.
+public struct PatternMatcher: Sendable {
+    public let nfa: CompiledNFA
+    let conditions: [CompiledExpression?]
+    let untils: [CompiledExpression?]
+    let skip: SkipStrategy
+    let skipStep: Int?
+    let handleTimeout: Bool
+    let maxPartialMatches: Int
+    let stepCount: Int
+
+    public init(rule: Rule) {
+        nfa = NFACompiler.compile(rule)
+        conditions = rule.pattern.map(\.condition)
+        untils = rule.pattern.map(\.until)
+        skip = rule.skip
+        switch rule.skip {
+        case .toFirst(let name), .toLast(let name):
+            skipStep = rule.pattern.firstIndex { $0.name == name }
+        default:
+            skipStep = nil
+        }
+        handleTimeout = rule.onTimeout == .alert
+        maxPartialMatches = max(1, rule.maxPartialMatches)
+        stepCount = rule.pattern.count
+    }
+
+    // MARK: process
+
+    /// Feeds `event` to the partial matches of one key; completed matches are appended
+    /// to `results`.
+    public func process(
+        _ state: inout MatcherState, event: Event, key: Value,
+        results: inout [MatchResult], stats: inout MatcherStats
+    ) {
+        let eventKey = EventKey(timestamp: event.timestamp, sequence: event.sequence)
+        state.buffer.registerEvent(event, key: eventKey)
+        var newPartialMatches = FlinkPriorityQueue<ComputationState>(compare: ComputationState.compare)
+        var potentialMatches = FlinkPriorityQueue<ComputationState>(compare: ComputationState.compare)
+        var live = 0
+
+        for computation in state.partialMatches.elements {
+            let next = computeNextStates(&state.buffer, computation, event: event, eventKey: eventKey, key: key, stats: &stats)
+            var retained: [ComputationState] = []
+            var discard = false
+            for candidate in next {
+                switch nfa.states[candidate.state].kind {
+                case .final:
+                    potentialMatches.add(candidate)
+                case .stop:
+                    discard = true
+                    if let entry = candidate.previousEntry { state.buffer.releaseNode(entry, version: candidate.version) }
+                default:
+                    retained.append(candidate)
+                }
+            }
+            if discard {
+                for candidate in retained {
+                    if let entry = candidate.previousEntry { state.buffer.releaseNode(entry, version: candidate.version) }
+                }
+            } else {
+                for candidate in retained {
+                    if candidate.startEvent != nil {
+                        if live >= maxPartialMatches {
+                            stats.droppedPartialMatches += 1
+                            if let entry = candidate.previousEntry { state.buffer.releaseNode(entry, version: candidate.version) }
+                            continue
+                        }
+                        live += 1
+                    }
+                    newPartialMatches.add(candidate)
+                }
+            }
+        }
+
+        if skip != .noSkip {
+            processMatchesAccordingToSkipStrategy(&state, potentialMatches, &newPartialMatches, results: &results)
+        } else {
+            for match in potentialMatches.elements {
+                if let entry = match.previousEntry {
+                    let paths = state.buffer.extractPatterns(entry, version: match.version)
+                    if let path = paths.first { results.append(materialize(path, match: match, buffer: state.buffer)) }
+                    state.buffer.releaseNode(entry, version: match.version)
+                }
+            }
+        }
+        state.partialMatches = newPartialMatches
+        state.buffer.releaseEvent(eventKey)
+    }
+
+    // MARK: advanceTime
+
+    /// Closes every partial match whose window ends at or before `timestamp`: pending
+    /// absent-at-end matches complete, the others time out (reported when the rule
+    /// says `on_timeout: alert`).
+    public func advanceTime(
+        _ state: inout MatcherState, to timestamp: Int64,
+        results: inout [MatchResult], stats: inout MatcherStats
+    ) {
+        guard let window = nfa.window, window > 0 else { return }
+        var newPartialMatches = FlinkPriorityQueue<ComputationState>(compare: ComputationState.compare)
+        var potentialMatches = FlinkPriorityQueue<ComputationState>(compare: ComputationState.compare)
+        var timeouts: [MatchResult] = []
+        for computation in state.partialMatches.elements {
+            let kind = nfa.states[computation.state].kind
+            let (elapsed, overflow) = timestamp.subtractingReportingOverflow(computation.startTimestamp)
+            let timedOut = kind != .start && (overflow || elapsed >= window)
+            if timedOut {
+                if kind == .pending {
+                    potentialMatches.add(computation)
+                    continue
+                }
+                if let entry = computation.previousEntry {
+                    if handleTimeout {
+                        let paths = state.buffer.extractPatterns(entry, version: computation.version)
+                        if let path = paths.first {
+                            var result = materialize(path, match: computation, buffer: state.buffer)
+                            result.kind = .timeout
+                            result.end = computation.startTimestamp &+ window
+                            timeouts.append(result)
+                        }
+                    }
+                    state.buffer.releaseNode(entry, version: computation.version)
+                }
+            } else {
+                newPartialMatches.add(computation)
+            }
+        }
+        processMatchesAccordingToSkipStrategy(&state, potentialMatches, &newPartialMatches, results: &results)
+        state.partialMatches = newPartialMatches
+        results.append(contentsOf: timeouts)
+    }
+
+    /// Drops every partial and held match of `state` (rule change), releasing buffer
+    /// entries. Returns how many partial matches were discarded.
+    public func discardAll(_ state: inout MatcherState) -> Int {
+        let count = state.partialMatchCount + state.completedMatches.count
+        state = MatcherState(matcher: self)
+        return count
+    }
+
+    // MARK: internals
+
+    private func processMatchesAccordingToSkipStrategy(
+        _ state: inout MatcherState,
+        _ potentialMatches: FlinkPriorityQueue<ComputationState>,
+        _ partialMatches: inout FlinkPriorityQueue<ComputationState>,
+        results: inout [MatchResult]
+    ) {
+        for match in potentialMatches.elements { state.completedMatches.add(match) }
+        while let earliest = state.completedMatches.first {
+            if let earliestPartial = partialMatches.first, ComputationState.compare(earliest, earliestPartial) > 0 {
+                break
+            }
+            _ = state.completedMatches.poll()
+            guard let entry = earliest.previousEntry else { continue }
+            let paths = state.buffer.extractPatterns(entry, version: earliest.version)
+            if let pruningId = pruningId(paths) {
+                prune(&partialMatches, pruningId, buffer: &state.buffer)
+                prune(&state.completedMatches, pruningId, buffer: &state.buffer)
+            }
+            if let path = paths.first {
+                results.append(materialize(path, match: earliest, buffer: state.buffer))
+            }
+            state.buffer.releaseNode(entry, version: earliest.version)
+        }
+    }
+
+    private func pruningId(_ paths: [[(step: Int, event: EventKey)]]) -> EventKey? {
+        var result: EventKey?
+        func maxOf(_ a: EventKey?, _ b: EventKey) -> EventKey { a.map { Swift.max($0, b) } ?? b }
+        func minOf(_ a: EventKey?, _ b: EventKey) -> EventKey { a.map { Swift.min($0, b) } ?? b }
+        for path in paths {
+            switch skip {
+            case .noSkip:
+                return nil
+            case .toNext:
+                // first event of every step's list: the overall first is the minimum
+                var seen = Set<Int>()
+                for (step, event) in path where seen.insert(step).inserted { result = minOf(result, event) }
+            case .pastLastEvent:
+                var last: [Int: EventKey] = [:]
+                for (step, event) in path { last[step] = event }
+                for event in last.values { result = maxOf(result, event) }
+            case .toFirst:
+                if let first = path.first(where: { $0.step == skipStep }) { result = maxOf(result, first.event) }
+            case .toLast:
+                if let last = path.last(where: { $0.step == skipStep }) { result = maxOf(result, last.event) }
+            }
+        }
+        return result
+    }
+
+    private func prune(_ queue: inout FlinkPriorityQueue<ComputationState>, _ pruningId: EventKey, buffer: inout SharedBuffer) {
+        let inclusive: Bool
+        switch skip {
+        case .toFirst, .toLast: inclusive = false
+        default: inclusive = true
+        }
+        func shouldPrune(_ state: ComputationState) -> Bool {
+            guard let start = state.startEvent else { return false }
+            return inclusive ? start <= pruningId : start < pruningId
+        }
+        for state in queue.elements where shouldPrune(state) {
+            if let entry = state.previousEntry { buffer.releaseNode(entry, version: state.version) }
+        }
+        queue.removeAll(where: shouldPrune)
+    }
+
+    private func materialize(_ path: [(step: Int, event: EventKey)], match: ComputationState, buffer: SharedBuffer) -> MatchResult {
+        var events = Array(repeating: [Event](), count: stepCount)
+        var end = Int64.min
+        for (step, key) in path {
+            if let event = buffer.event(key) {
+                events[step].append(event)
+                end = Swift.max(end, event.timestamp)
+            }
+        }
+        if nfa.states[match.state].kind == .pending, let window = nfa.window {
+            end = match.startTimestamp &+ window
+        }
+        return MatchResult(kind: .match, events: events, start: match.startTimestamp, end: end)
+    }
+}

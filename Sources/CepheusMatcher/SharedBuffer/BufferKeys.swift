@@ -1,0 +1,21 @@
+/// Identifies an event inside one key's shared buffer: its timestamp and its position
+/// in the input (Flink's `EventId` orders by timestamp, then arrival).
+public struct EventKey: Hashable, Comparable, Sendable {
+    public var timestamp: Int64
+    public var sequence: Int64
+
+    public init(timestamp: Int64, sequence: Int64) {
+        self.timestamp = timestamp
+        self.sequence = sequence
+    }
+
+    public static func < (lhs: EventKey, rhs: EventKey) -> Bool {
+        lhs.timestamp != rhs.timestamp ? lhs.timestamp < rhs.timestamp : lhs.sequence < rhs.sequence
+    }
+}
+
+/// A shared-buffer node: an event taken by one pattern step (Flink's `NodeId`).
+public struct NodeKey: Hashable, Sendable {
+    public var event: EventKey
+    public var step: Int32
+}

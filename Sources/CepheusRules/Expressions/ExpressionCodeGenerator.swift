@@ -1,0 +1,300 @@
+import CepheusCore
+
+/// The compiled form of an expression: a closure over the evaluation scope.
+typealias ExpressionEvaluator = @Sendable (EvaluationScope) throws(EvaluationError) -> Value
+
+/// Turns an `ExpressionNode` tree into a tree of closures, once: step names resolved
+/// to pattern indices, field paths to `[String]` arrays, literal regular expressions
+/// compiled, and operations whose operands are all constants folded (unless they fail,
+/// in which case the type error is left to happen, and be counted, at run time).
+struct ExpressionCodeGenerator {
+    /// Step name -> index in the pattern.
+    let stepIndices: [String: Int]
+    /// Set when the expression names a step.
+    private(set) var referencesSteps = false
+
+    init(stepIndices: [String: Int]) {
+        self.stepIndices = stepIndices
+    }
+
+    /// A compiled sub-expression.
+    struct Fragment {
+        var evaluate: ExpressionEvaluator
+        /// Its value, when it does not depend on the scope.
+        var constant: Value?
+        /// For a name or a member chain on one: where it starts and the fields it follows.
+        var path: Path?
+
+        static func constant(_ value: Value) -> Fragment {
+            Fragment(evaluate: { _ in value }, constant: value, path: nil)
+        }
+
+        init(evaluate: @escaping ExpressionEvaluator, constant: Value? = nil, path: Path? = nil) {
+            self.evaluate = evaluate
+            self.constant = constant
+            self.path = path
+        }
+    }
+
+    /// A name (`event`, `key`, a step, or implicitly `event` for a bare field) and the
+    /// member names that follow it.
+    struct Path {
+        enum Root { case event, key, step(Int) }
+        var root: Root
+        var components: [String]
+    }
+
+    private static var emptyScope: EvaluationScope { EvaluationScope(event: .null, key: .null) }
+
+    /// `evaluate` as a constant when every part is constant and it succeeds.
+    private func folded(_ evaluate: @escaping ExpressionEvaluator, _ parts: [Fragment]) -> Fragment {
+        if parts.allSatisfy({ $0.constant != nil }), let value = try? evaluate(Self.emptyScope) {
+            return .constant(value)
+        }
+        return Fragment(evaluate: evaluate)
+    }
+
+    mutating func generate(_ node: ExpressionNode) throws(ExpressionError) -> Fragment {
+        switch node {
+        case .literal(let value, _):
+            return .constant(value)
+
+        case .list(let elements, _):
+            var parts: [Fragment] = []
+            for element in elements { parts.append(try generate(element)) }
+            let evaluators = parts.map(\.evaluate)
+            return folded({ scope throws(EvaluationError) in
+                var values: [Value] = []
+                values.reserveCapacity(evaluators.count)
+                for evaluate in evaluators { values.append(try evaluate(scope)) }
+                return .array(values)
+            }, parts)
+
+        case .name(let name, _):
+            switch name {
+            case "event": return pathFragment(Path(root: .event, components: []))
+            case "key": return pathFragment(Path(root: .key, components: []))
+            default:
+                if let index = stepIndices[name] {
+                    referencesSteps = true
+                    return pathFragment(Path(root: .step(index), components: []))
+                }
+                return pathFragment(Path(root: .event, components: [name]))
+            }
+
+        case .member(let base, let name, _):
+            let fragment = try generate(base)
+            if var path = fragment.path {
+                path.components.append(name)
+                return pathFragment(path)
+            }
+            let evaluate = fragment.evaluate
+            return folded({ scope throws(EvaluationError) in
+                ExpressionOperations.member(try evaluate(scope), name)
+            }, [fragment])
+
+        case .index(let base, let index, _):
+            let baseFragment = try generate(base)
+            let indexFragment = try generate(index)
+            let evaluateBase = baseFragment.evaluate
+            if let constantIndex = indexFragment.constant {
+                return folded({ scope throws(EvaluationError) in
+                    try ExpressionOperations.index(try evaluateBase(scope), constantIndex)
+                }, [baseFragment])
+            }
+            let evaluateIndex = indexFragment.evaluate
+            return folded({ scope throws(EvaluationError) in
+                try ExpressionOperations.index(try evaluateBase(scope), try evaluateIndex(scope))
+            }, [baseFragment, indexFragment])
+
+        case .call(let name, let arguments, let offset):
+            return try call(name, arguments, offset: offset)
+
+        case .unary(let op, let operand, _):
+            let fragment = try generate(operand)
+            let evaluate = fragment.evaluate
+            switch op {
+            case .not:
+                return folded({ scope throws(EvaluationError) in
+                    try ExpressionOperations.not(try evaluate(scope))
+                }, [fragment])
+            case .negate:
+                return folded({ scope throws(EvaluationError) in
+                    try ExpressionOperations.negate(try evaluate(scope))
+                }, [fragment])
+            }
+
+        case .binary(let op, let left, let right, _):
+            return try binary(op, left, right)
+
+        case .conditional(let condition, let then, let otherwise, _):
+            let conditionFragment = try generate(condition)
+            let thenFragment = try generate(then)
+            let otherwiseFragment = try generate(otherwise)
+            switch conditionFragment.constant {
+            case .bool(true)?: return thenFragment
+            case .bool(false)?, .null?: return otherwiseFragment
+            default: break
+            }
+            let test = conditionFragment.evaluate
+            let evaluateThen = thenFragment.evaluate
+            let evaluateOtherwise = otherwiseFragment.evaluate
+            return Fragment(evaluate: { scope throws(EvaluationError) in
+                switch try test(scope) {
+                case .bool(true): return try evaluateThen(scope)
+                case .bool(false), .null: return try evaluateOtherwise(scope)
+                case let value:
+                    throw EvaluationError(message: "'? :' needs a bool condition, not \(ExpressionOperations.typeName(value))")
+                }
+            })
+        }
+    }
+
+    /// A name or member chain, followed field by field (stopping early at null).
+    private func pathFragment(_ path: Path) -> Fragment {
+        let components = path.components
+        let evaluate: ExpressionEvaluator
+        switch (path.root, components.count) {
+        case (.event, 0):
+            evaluate = { scope in scope.event }
+        case (.event, 1):
+            let field = components[0]
+            evaluate = { scope in
+                if case .object(let object) = scope.event { return object[field] ?? .null }
+                return .null
+            }
+        case (.event, _):
+            evaluate = { scope in Self.follow(scope.event, components) }
+        case (.key, _):
+            evaluate = { scope in Self.follow(scope.key, components) }
+        case (.step(let index), _):
+            evaluate = { scope in Self.follow(.array(scope.stepEvents(index)), components) }
+        }
+        return Fragment(evaluate: evaluate, path: path)
+    }
+
+    private static func follow(_ start: Value, _ components: [String]) -> Value {
+        var value = start
+        for component in components {
+            if case .null = value { return .null }
+            value = ExpressionOperations.member(value, component)
+        }
+        return value
+    }
+
+    /// `true` for a name or a member chain on a name: what `has()` accepts.
+    private static func isPath(_ node: ExpressionNode) -> Bool {
+        switch node {
+        case .name: return true
+        case .member(let base, _, _): return isPath(base)
+        default: return false
+        }
+    }
+
+    private mutating func call(_ name: String, _ arguments: [ExpressionNode], offset: Int) throws(ExpressionError) -> Fragment {
+        guard let function = ExpressionBuiltin(name: name) else {
+            throw ExpressionError(message: "unknown function '\(name)'", offset: offset)
+        }
+        guard arguments.count == function.arity else {
+            throw ExpressionError(message: "\(function.arityDescription), got \(arguments.count)", offset: offset)
+        }
+        if function == .has, !Self.isPath(arguments[0]) {
+            throw ExpressionError(
+                message: "has() needs a field path such as has(geo.country)", offset: arguments[0].offset)
+        }
+        var parts: [Fragment] = []
+        for argument in arguments { parts.append(try generate(argument)) }
+
+        if function == .matches, let pattern = parts[1].constant {
+            switch pattern {
+            case .null:
+                break
+            case .string(let text):
+                let regex: ExpressionRegex
+                do {
+                    regex = try ExpressionRegex(text)
+                } catch {
+                    throw ExpressionError(message: "invalid regular expression: \(error)", offset: arguments[1].offset)
+                }
+                let subject = parts[0].evaluate
+                return folded({ scope throws(EvaluationError) in
+                    try ExpressionBuiltin.matches(try subject(scope), pattern, regex: regex)
+                }, [parts[0]])
+            default:
+                throw ExpressionError(
+                    message: "matches() needs a string pattern, not \(ExpressionOperations.typeName(pattern))",
+                    offset: arguments[1].offset)
+            }
+        }
+
+        switch parts.count {
+        case 1:
+            let a = parts[0].evaluate
+            return folded({ scope throws(EvaluationError) in try function.apply(try a(scope)) }, parts)
+        case 2:
+            let a = parts[0].evaluate, b = parts[1].evaluate
+            return folded({ scope throws(EvaluationError) in try function.apply(try a(scope), try b(scope)) }, parts)
+        default:
+            let evaluators = parts.map(\.evaluate)
+            return folded({ scope throws(EvaluationError) in
+                var values: [Value] = []
+                values.reserveCapacity(evaluators.count)
+                for evaluate in evaluators { values.append(try evaluate(scope)) }
+                return try function.apply(values)
+            }, parts)
+        }
+    }
+
+    private typealias Operation = @Sendable (Value, Value) throws(EvaluationError) -> Value
+
+    private static func operation(_ op: ExpressionBinaryOperator) -> Operation {
+        switch op {
+        case .equal: return { a, b in .bool(ExpressionOperations.equal(a, b)) }
+        case .notEqual: return { a, b in .bool(!ExpressionOperations.equal(a, b)) }
+        case .less: return { a, b throws(EvaluationError) in try ExpressionOperations.ordered(a, b, "<") { $0 < 0 } }
+        case .lessOrEqual: return { a, b throws(EvaluationError) in try ExpressionOperations.ordered(a, b, "<=") { $0 <= 0 } }
+        case .greater: return { a, b throws(EvaluationError) in try ExpressionOperations.ordered(a, b, ">") { $0 > 0 } }
+        case .greaterOrEqual: return { a, b throws(EvaluationError) in try ExpressionOperations.ordered(a, b, ">=") { $0 >= 0 } }
+        case .in: return { a, b throws(EvaluationError) in .bool(try ExpressionOperations.isMember(a, of: b)) }
+        case .add: return { a, b throws(EvaluationError) in try ExpressionOperations.add(a, b) }
+        case .subtract: return { a, b throws(EvaluationError) in try ExpressionOperations.subtract(a, b) }
+        case .multiply: return { a, b throws(EvaluationError) in try ExpressionOperations.multiply(a, b) }
+        case .divide: return { a, b throws(EvaluationError) in try ExpressionOperations.divide(a, b) }
+        case .remainder: return { a, b throws(EvaluationError) in try ExpressionOperations.remainder(a, b) }
+        case .and, .or: preconditionFailure("logical operators are compiled separately")
+        }
+    }
+
+    private mutating func binary(_ op: ExpressionBinaryOperator, _ left: ExpressionNode, _ right: ExpressionNode) throws(ExpressionError) -> Fragment {
+        let leftFragment = try generate(left)
+        let rightFragment = try generate(right)
+        let l = leftFragment.evaluate, r = rightFragment.evaluate
+        let parts = [leftFragment, rightFragment]
+        switch op {
+        case .and:
+            if leftFragment.constant == .bool(false) { return .constant(.bool(false)) }
+            return folded({ scope throws(EvaluationError) in
+                let a = try ExpressionOperations.logical(try l(scope), "&&")
+                if a == false { return .bool(false) }
+                let b = try ExpressionOperations.logical(try r(scope), "&&")
+                if b == false { return .bool(false) }
+                return a == true && b == true ? .bool(true) : .null
+            }, parts)
+        case .or:
+            if leftFragment.constant == .bool(true) { return .constant(.bool(true)) }
+            return folded({ scope throws(EvaluationError) in
+                let a = try ExpressionOperations.logical(try l(scope), "||")
+                if a == true { return .bool(true) }
+                let b = try ExpressionOperations.logical(try r(scope), "||")
+                if b == true { return .bool(true) }
+                return a == false && b == false ? .bool(false) : .null
+            }, parts)
+        default:
+            let operation = Self.operation(op)
+            if let constant = rightFragment.constant {
+                return folded({ scope throws(EvaluationError) in try operation(try l(scope), constant) }, parts)
+            }
+            return folded({ scope throws(EvaluationError) in try operation(try l(scope), try r(scope)) }, parts)
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import CepheusCore
+import CepheusMatcher
+import CepheusRules
+
+extension RuntimeEngine {
+    /// Installs `rule` as a new rule or a new version of a loaded one (rules.md section 7):
+    /// a change to `key`, `within`, `skip` or `pattern` discards its partial matches;
+    /// any other change keeps them, and the throttle state.
+    @discardableResult
+    public func install(_ rule: Rule) -> Int {
+        let version = (versionCounters[rule.id] ?? 0) + 1
+        versionCounters[rule.id] = version
+        if let index = slotIndex[rule.id] {
+            let old = slots[index]
+            let slot = RuleSlot(rule: rule, version: version)
+            if old.rule.matchingSignature == rule.matchingSignature {
+                slot.states = old.states
+                slot.stats = old.stats
+            } else {
+                counters.partialMatchesDiscarded += old.partialMatchCount
+                retiredDropped += old.stats.droppedPartialMatches
+                retiredTypeErrors += old.stats.conditionTypeErrors
+            }
+            slots[index] = slot
+        } else {
+            slotIndex[rule.id] = slots.count
+            slots.append(RuleSlot(rule: rule, version: version))
+        }
+        return version
+    }
+
+    /// Removes a rule and its state; `false` if no such rule is loaded.
+    @discardableResult
+    public func remove(ruleId: String) -> Bool {
+        guard let index = slotIndex[ruleId] else { return false }
+        let old = slots.remove(at: index)
+        counters.partialMatchesDiscarded += old.partialMatchCount
+        retiredDropped += old.stats.droppedPartialMatches
+        retiredTypeErrors += old.stats.conditionTypeErrors
+        slotIndex = [:]
+        for (i, slot) in slots.enumerated() { slotIndex[slot.rule.id] = i }
+        return true
+    }
+
+    func apply(_ control: ControlRecord, at position: RecordPosition) {
+        switch control {
+        case .delete(let id):
+            if remove(ruleId: id) {
+                counters.controlApplied += 1
+            } else {
+                reject(position, ["delete: no rule with id '\(id)' is loaded"])
+            }
+        case .upsertJSON(let value):
+            upsert(RuleLoader.parse(json: value, origin: position.description), position)
+        case .upsertYAML(let text):
+            upsert(RuleLoader.parse(yaml: text, file: position.description), position)
+        }
+    }
+
+    private func upsert(_ result: RuleLoadResult, _ position: RecordPosition) {
+        let errors = result.diagnostics.filter { $0.severity == .error }
+        if !errors.isEmpty {
+            reject(position, errors.map(\.description))
+            return
+        }
+        guard !result.rules.isEmpty else {
+            reject(position, ["upsert carries no rule"])
+            return
+        }
+        for rule in result.rules { install(rule) }
+        counters.controlApplied += 1
+    }
+
+    /// Counts and reports a control record that could not be applied.
+    public func rejectControl(_ position: RecordPosition, _ messages: [String]) {
+        reject(position, messages)
+    }
+
+    private func reject(_ position: RecordPosition, _ messages: [String]) {
+        counters.controlRejected += 1
+        for message in messages {
+            onDiagnostic("\(position): control record rejected: \(message)")
+        }
+    }
+}

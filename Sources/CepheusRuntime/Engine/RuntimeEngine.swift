@@ -1,0 +1,216 @@
+import CepheusCore
+import CepheusMatcher
+import CepheusRules
+
+/// The keyed event-time operator that `replay` and the daemon share: it consumes the
+/// ordered record stream (events, control records, watermark advances), holds on-time
+/// events in a reorder buffer until the watermark passes them, feeds them in
+/// (timestamp, arrival) order to every rule's matcher under that rule's key, closes
+/// windows as the watermark moves, and turns matches into alerts.
+///
+/// Not thread-safe: one engine belongs to one worker.
+public final class RuntimeEngine {
+    public internal(set) var counters = RuntimeCounters()
+    /// The current watermark (`Int64.min` before the first advance).
+    public private(set) var watermark: Int64 = .min
+    /// Messages about rejected control records and other non-fatal problems.
+    public var onDiagnostic: (String) -> Void = { _ in }
+
+    var slots: [RuleSlot] = []
+    var slotIndex: [String: Int] = [:]
+    var versionCounters: [String: Int] = [:]
+    private var reorderBuffer = MinHeap<Event> { a, b in
+        a.timestamp != b.timestamp ? a.timestamp < b.timestamp : a.sequence < b.sequence
+    }
+    private var timers = MinHeap<Timer> { $0.time < $1.time }
+    private let emit: (Alert) -> Void
+
+    struct Timer {
+        var time: Int64
+        var slot: RuleSlot
+        var state: KeyState
+    }
+
+    /// An engine running `rules` (each at version 1), sending alerts to `emit`.
+    public init(rules: [Rule], emit: @escaping (Alert) -> Void) {
+        self.emit = emit
+        for rule in rules { install(rule) }
+    }
+
+    /// Rule ids with their versions, in load order.
+    public var ruleVersions: [(id: String, version: Int)] {
+        slots.map { ($0.rule.id, $0.version) }
+    }
+
+    /// Live partial matches over all rules and keys.
+    public var partialMatchCount: Int { slots.reduce(0) { $0 + $1.partialMatchCount } }
+
+    /// Consumes one record of the input stream.
+    public func consume(_ record: InputRecord) {
+        switch record {
+        case .event(let event):
+            counters.events += 1
+            reorderBuffer.insert(event)
+        case .control(let control, let position):
+            apply(control, at: position)
+        case .watermark(let time):
+            advance(to: time)
+        }
+    }
+
+    /// Counts input lines that never became records (the reader's verdicts).
+    public func countRejected(_ n: Int = 1) { counters.rejected += n }
+    public func countLate(_ n: Int = 1) {
+        counters.late += n
+        counters.events += n
+    }
+
+    // MARK: time
+
+    private func advance(to time: Int64) {
+        guard time > watermark else { return }
+        watermark = time
+        while let next = reorderBuffer.min, next.timestamp <= time {
+            _ = reorderBuffer.popMin()
+            dispatch(next)
+        }
+        while let timer = timers.min, timer.time <= time {
+            _ = timers.popMin()
+            guard timer.state.scheduledTimer == timer.time else { continue }
+            timer.state.scheduledTimer = nil
+            // A new version of the rule may have taken the key state over.
+            guard let index = slotIndex[timer.slot.rule.id] else { continue }
+            let slot = slots[index]
+            guard slot.rule.enabled, slot.states[timer.state.canonicalKey] === timer.state else { continue }
+            var results: [MatchResult] = []
+            slot.matcher.advanceTime(&timer.state.matcher, to: time, results: &results, stats: &slot.stats)
+            deliver(results, slot: slot, state: timer.state)
+            settle(slot, timer.state)
+        }
+        syncMatcherCounters()
+    }
+
+    private func dispatch(_ event: Event) {
+        for slot in slots where slot.rule.enabled {
+            guard let (key, canonical) = keyOf(event, rule: slot.rule) else {
+                counters.keySkipped += 1
+                continue
+            }
+            let state: KeyState
+            if let existing = slot.states[canonical] {
+                state = existing
+            } else {
+                state = KeyState(key: key, canonicalKey: canonical, matcher: MatcherState(matcher: slot.matcher))
+                slot.states[canonical] = state
+            }
+            var results: [MatchResult] = []
+            if let due = state.matcher.nextWindowEnd(window: slot.rule.within), due <= event.timestamp {
+                slot.matcher.advanceTime(&state.matcher, to: event.timestamp, results: &results, stats: &slot.stats)
+            }
+            slot.matcher.process(&state.matcher, event: event, key: key, results: &results, stats: &slot.stats)
+            deliver(results, slot: slot, state: state)
+            settle(slot, state)
+        }
+    }
+
+    /// After a key was touched: queue its next window end, or forget an idle key.
+    private func settle(_ slot: RuleSlot, _ state: KeyState) {
+        if let due = state.matcher.nextWindowEnd(window: slot.rule.within) {
+            if state.scheduledTimer != due {
+                state.scheduledTimer = due
+                timers.insert(Timer(time: due, slot: slot, state: state))
+            }
+        } else {
+            state.scheduledTimer = nil
+            if state.matcher.isIdle && state.lastAlertEnd == nil {
+                slot.states[state.canonicalKey] = nil
+            }
+        }
+    }
+
+    private func syncMatcherCounters() {
+        var dropped = 0, typeErrors = 0
+        for slot in slots {
+            dropped += slot.stats.droppedPartialMatches
+            typeErrors += slot.stats.conditionTypeErrors
+        }
+        counters.partialMatchesDropped = dropped + retiredDropped
+        counters.typeErrors = typeErrors + retiredTypeErrors + alertTypeErrors
+    }
+
+    var retiredDropped = 0
+    var retiredTypeErrors = 0
+    var alertTypeErrors = 0
+
+    // MARK: keys
+
+    private func keyOf(_ event: Event, rule: Rule) -> (Value, String)? {
+        guard let expressions = rule.key else { return (.null, "null") }
+        let scope = EvaluationScope(event: event.value, key: .null)
+        if rule.keyIsComposite {
+            var parts: [Value] = []
+            parts.reserveCapacity(expressions.count)
+            for expression in expressions {
+                guard let value = try? expression.evaluate(scope), !value.isNull else { return nil }
+                parts.append(value)
+            }
+            let key = Value.array(parts)
+            return (key, key.canonicalJSONString)
+        }
+        guard let value = try? expressions[0].evaluate(scope), !value.isNull else { return nil }
+        return (value, value.canonicalJSONString)
+    }
+
+    // MARK: alerts
+
+    private func deliver(_ results: [MatchResult], slot: RuleSlot, state: KeyState) {
+        for result in results {
+            if let throttle = slot.rule.alert.throttle, let last = state.lastAlertEnd {
+                let (distance, overflow) = result.end.subtractingReportingOverflow(last)
+                if !overflow && distance < throttle {
+                    counters.throttled += 1
+                    continue
+                }
+            }
+            if slot.rule.alert.throttle != nil { state.lastAlertEnd = result.end }
+            let alert = makeAlert(result, slot: slot, state: state)
+            counters.alerts += 1
+            emit(alert)
+        }
+    }
+
+    private func makeAlert(_ result: MatchResult, slot: RuleSlot, state: KeyState) -> Alert {
+        let rule = slot.rule
+        var steps: [(String, [Event])] = []
+        for (index, step) in rule.pattern.enumerated() where !result.events[index].isEmpty {
+            steps.append((step.name, result.events[index]))
+        }
+        let kind: Alert.Kind = result.kind == .timeout ? .timeout : .match
+        let id = AlertIdentity.id(rule: rule.id, version: slot.version, kind: kind.rawValue, canonicalKey: state.canonicalKey, steps: steps)
+        let values = result.events.map { $0.map(\.value) }
+        let scope = EvaluationScope(event: result.lastEvent?.value ?? .null, key: state.key) { index in
+            index < values.count ? values[index] : []
+        }
+        let title: String
+        if let template = rule.alert.title {
+            let rendered = template.render(scope)
+            alertTypeErrors += rendered.typeErrors
+            title = rendered.text
+        } else {
+            title = rule.description ?? rule.id
+        }
+        var fields: [(String, Value)] = []
+        for (name, expression) in rule.alert.fields {
+            do {
+                fields.append((name, try expression.evaluate(scope)))
+            } catch {
+                alertTypeErrors += 1
+                fields.append((name, .null))
+            }
+        }
+        return Alert(
+            id: id, rule: rule.id, ruleVersion: slot.version, kind: kind, key: state.key,
+            severity: rule.severity.rawValue, labels: rule.labels, title: title, fields: fields,
+            start: result.start, end: result.end, events: steps, notify: rule.alert.notify)
+    }
+}

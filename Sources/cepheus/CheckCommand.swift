@@ -1,0 +1,32 @@
+import ArgumentParser
+import CepheusRules
+
+/// `cepheus check`: validates rule files.
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validate rule files and report every problem.",
+        discussion: """
+            Each PATH is a rule file or a directory (every *.yaml / *.yml under it).
+            Problems are printed to stderr as FILE:LINE:COL: error: MESSAGE (or warning:),
+            every one of them, not only the first. Exit status 0 when there are no
+            errors (warnings allowed), 1 when there are, 2 on bad usage.
+            """
+    )
+
+    @Argument(help: "Rule files or directories.")
+    var paths: [String]
+
+    @Flag(name: .shortAndLong, help: "Print the rules found, with their step counts.")
+    var verbose = false
+
+    func run() throws {
+        guard let rules = RuleSetLoading.load(paths) else { throw ExitCode(1) }
+        if verbose {
+            for rule in rules {
+                StandardError.write("\(rule.id): \(rule.pattern.count) step(s) from \(rule.origin)\n")
+            }
+        }
+        StandardError.write("\(rules.count) rule(s) OK\n")
+    }
+}

@@ -1,0 +1,147 @@
+import CepheusCore
+import CepheusMatcher
+import CepheusRules
+import Testing
+
+@Suite struct PatternMatcherTests {
+    func letters(_ text: String) -> [Event] {
+        text.enumerated().map { index, char in
+            MatcherHarness.event("e\(index + 1)", Int64(index + 1), [("name", .string(String(char)))], sequence: Int64(index))
+        }
+    }
+
+    @Test func relaxedSequenceSkipsNoise() throws {
+        let rule = try MatcherHarness.rule("""
+            id: r
+            skip: no_skip
+            pattern:
+              - {name: a, where: name == "a"}
+              - {name: b, where: name == "b"}
+            """)
+        let results = MatcherHarness.run(rule, letters("axb"))
+        #expect(results.count == 1)
+        #expect(results.first?.steps == ["a": ["e1"], "b": ["e3"]])
+    }
+
+    @Test func strictContiguityRejectsGaps() throws {
+        let rule = try MatcherHarness.rule("""
+            id: r
+            skip: no_skip
+            pattern:
+              - {name: a, where: name == "a"}
+              - {name: b, where: name == "b", contiguity: strict}
+            """)
+        #expect(MatcherHarness.run(rule, letters("axb")).isEmpty)
+        #expect(MatcherHarness.run(rule, letters("ab")).count == 1)
+    }
+
+    @Test func anyContiguityFindsEveryCombination() throws {
+        let rule = try MatcherHarness.rule("""
+            id: r
+            skip: no_skip
+            pattern:
+              - {name: a, where: name == "a"}
+              - {name: b, where: name == "b", contiguity: any}
+            """)
+        // a1 with b2 and b3; relaxed would give a1-b2 only
+        #expect(MatcherHarness.run(rule, letters("abb")).count == 2)
+    }
+
+    @Test func skipPastLastEventPrunesOverlaps() throws {
+        func yaml(_ skip: String) -> String {
+            """
+            id: r
+            skip: \(skip)
+            pattern:
+              - {name: a, where: name == "a", times: 1+}
+              - {name: b, where: name == "b"}
+            """
+        }
+        let noSkip = try MatcherHarness.rule(yaml("no_skip"))
+        let pastLast = try MatcherHarness.rule(yaml("past_last_event"))
+        #expect(MatcherHarness.run(noSkip, letters("aab")).count == 3)
+        let pruned = MatcherHarness.run(pastLast, letters("aab"))
+        #expect(pruned.count == 1)
+        #expect(pruned.first?.steps == ["a": ["e1", "e2"], "b": ["e3"]])
+    }
+
+    @Test func windowTimesOutPartialMatches() throws {
+        let rule = try MatcherHarness.rule("""
+            id: r
+            within: 2ms
+            on_timeout: alert
+            pattern:
+              - {name: a, where: name == "a"}
+              - {name: b, where: name == "b"}
+            """)
+        let results = MatcherHarness.run(rule, letters("axxb"))
+        #expect(results.count == 1)
+        #expect(results.first?.kind == .timeout)
+        #expect(results.first?.steps == ["a": ["e1"]])
+    }
+
+    @Test func absentAtEndCompletesWhenWindowCloses() throws {
+        let rule = try MatcherHarness.rule("""
+            id: r
+            within: 10ms
+            pattern:
+              - {name: a, where: name == "a"}
+              - {name: b, where: name == "b", absent: true}
+            """)
+        #expect(MatcherHarness.run(rule, letters("ax")).map(\.steps) == [["a": ["e1"]]])
+        #expect(MatcherHarness.run(rule, letters("axb")).isEmpty)
+    }
+
+    @Test func iterativeConditionSeesEarlierSteps() throws {
+        let rule = try MatcherHarness.rule("""
+            id: r
+            pattern:
+              - {name: a, where: "true"}
+              - {name: b, where: "v > last(a).v", contiguity: strict}
+            """)
+        let events = [3, 1, 2].enumerated().map { index, v in
+            MatcherHarness.event("e\(index + 1)", Int64(index + 1), [("v", .int(Int64(v)))], sequence: Int64(index))
+        }
+        #expect(MatcherHarness.run(rule, events).map(\.steps) == [["a": ["e2"], "b": ["e3"]]])
+    }
+
+    @Test func partialMatchCapDropsAndCounts() throws {
+        let rule = try MatcherHarness.rule("""
+            id: r
+            skip: no_skip
+            max_partial_matches: 3
+            pattern:
+              - {name: a, where: name == "a"}
+              - {name: b, where: name == "b"}
+            """)
+        let matcher = PatternMatcher(rule: rule)
+        var state = MatcherState(matcher: matcher)
+        var stats = MatcherStats()
+        var results: [MatchResult] = []
+        for event in letters("aaaaab") {
+            matcher.process(&state, event: event, key: .null, results: &results, stats: &stats)
+        }
+        #expect(stats.droppedPartialMatches == 2)
+        #expect(results.count == 3)
+    }
+
+    @Test func sharedBufferIsReleasedWhenMatchesDie() throws {
+        let rule = try MatcherHarness.rule("""
+            id: r
+            within: 5ms
+            pattern:
+              - {name: a, where: name == "a", times: 1+}
+              - {name: b, where: name == "b"}
+            """)
+        let matcher = PatternMatcher(rule: rule)
+        var state = MatcherState(matcher: matcher)
+        var stats = MatcherStats()
+        var results: [MatchResult] = []
+        for event in letters("aaab") {
+            matcher.process(&state, event: event, key: .null, results: &results, stats: &stats)
+        }
+        matcher.advanceTime(&state, to: .max, results: &results, stats: &stats)
+        #expect(state.isIdle)
+        #expect(state.buffer.isEmpty)
+    }
+}

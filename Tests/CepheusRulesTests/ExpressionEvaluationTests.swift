@@ -1,0 +1,262 @@
+import CepheusCore
+import Testing
+@testable import CepheusRules
+
+@Suite struct ExpressionEvaluationTests {
+    typealias F = ExpressionFixture
+
+    @Test func namesFieldsAndSteps() throws {
+        #expect(try F.eval("type") == .string("login"))
+        #expect(try F.eval("geo.country") == .string("FR"))
+        #expect(try F.eval("geo.zip") == .null)
+        #expect(try F.eval("missing") == .null)
+        #expect(try F.eval("missing.deeper.still") == .null)
+        #expect(try F.eval("name.foo") == .null)  // member access on a scalar
+        #expect(try F.eval("event.type") == .string("login"))
+        #expect(try F.eval("event") == F.event)
+        #expect(try F.eval("key") == .string("alice"))
+        #expect(try F.eval("fails") == .array(F.fails))
+        #expect(try F.eval("success") == .array([]))  // the step shadows the field
+        #expect(try F.eval("event.success") == .bool(true))
+        #expect(try F.eval("count(fails)") == .int(3))
+    }
+
+    @Test func referencesSteps() throws {
+        let compiler = F.compiler()
+        #expect(try compiler.compile("count(fails) > 2").referencesSteps)
+        #expect(try compiler.compile("ip != last(success).ip").referencesSteps)
+        #expect(try !compiler.compile("event.fails == 1 && type == \"x\"").referencesSteps)
+        #expect(try !compiler.compile("key").referencesSteps)
+        #expect(try compiler.compile("fails").text == "fails")
+    }
+
+    @Test func projections() throws {
+        #expect(try F.eval("fails.amount") == .array([.int(1), .int(2), .null]))
+        #expect(try F.eval("fails.ip") == .array([.string("1.1.1.1"), .string("2.2.2.2"), .string("3.3.3.3")]))
+        #expect(try F.eval("fails.geo.country") == .array([.string("DE"), .null, .null]))
+        #expect(try F.eval("success.ip") == .array([]))
+        #expect(try F.eval("[1, geo].country") == .array([.null, .string("FR")]))
+        #expect(try F.eval("last(fails).ip") == .string("3.3.3.3"))
+        #expect(try F.eval("fails[-1].ip") == .string("3.3.3.3"))
+        #expect(try F.eval("fails[0].geo.country") == .string("DE"))
+    }
+
+    @Test func indexing() throws {
+        #expect(try F.eval("tags[0]") == .string("a"))
+        #expect(try F.eval("tags[-1]") == .string("c"))
+        #expect(try F.eval("tags[-3]") == .string("a"))
+        #expect(try F.eval("tags[3]") == .null)
+        #expect(try F.eval("tags[-4]") == .null)
+        #expect(try F.eval("tags[1 + 1]") == .string("c"))
+        #expect(try F.eval("geo[\"country\"]") == .string("FR"))
+        #expect(try F.eval("geo[\"zip\"]") == .null)
+        #expect(try F.eval("event[\"type\"]") == .string("login"))
+        #expect(try F.eval("name[0]") == .string("X"))
+        #expect(try F.eval("name[-1]") == .string("r"))
+        #expect(try F.eval("name[10]") == .null)
+        #expect(try F.eval("\"héllo\"[1]") == .string("é"))
+        #expect(try F.eval("nothing[0]") == .null)
+        #expect(try F.eval("missing[\"x\"]") == .null)
+        #expect(try F.eval("tags[nothing]") == .null)
+        #expect(try F.isTypeError("tags[\"x\"]"))
+        #expect(try F.isTypeError("geo[0]"))
+        #expect(try F.isTypeError("amount[0]"))
+        #expect(try F.isTypeError("name[\"a\"]"))
+    }
+
+    @Test func equality() throws {
+        #expect(try F.eval("1 == 1.0") == .bool(true))
+        #expect(try F.eval("1.0 == 1") == .bool(true))
+        #expect(try F.eval("\"1\" == 1") == .bool(false))
+        #expect(try F.eval("null == null") == .bool(true))
+        #expect(try F.eval("nothing == null") == .bool(true))
+        #expect(try F.eval("missing == null") == .bool(true))
+        #expect(try F.eval("missing == 0") == .bool(false))
+        #expect(try F.eval("[1, 2.0] == [1.0, 2]") == .bool(true))
+        #expect(try F.eval("[1, 2] == [1, 2, 3]") == .bool(false))
+        #expect(try F.eval("geo == event.geo") == .bool(true))
+        #expect(try F.eval("geo == fails[0].geo") == .bool(false))
+        #expect(try F.eval("\"a\" != 1") == .bool(true))
+        #expect(try F.eval("nothing != null") == .bool(false))
+        #expect(try F.eval("true == 1") == .bool(false))
+        // Exact comparison of large integers with floats.
+        #expect(try F.eval("9007199254740993 == 9007199254740992.0") == .bool(false))
+        #expect(try F.eval("9007199254740992 == 9007199254740992.0") == .bool(true))
+        #expect(try F.eval("9223372036854775807 == 9223372036854775807.0") == .bool(false))
+        // Strings compare by Unicode scalars, not canonical equivalence.
+        #expect(try F.eval(#""e\u0301" == "\u00e9""#) == .bool(false))
+        #expect(try F.eval(#""\u00e9" == "é""#) == .bool(true))
+        // Objects compare regardless of key order.
+        let scope = F.scope(event: F.object([
+            "a": F.object(["x": .int(1), "y": .double(2)]),
+            "b": F.object(["y": .int(2), "x": .int(1)]),
+        ]))
+        #expect(try F.eval("a == b", scope: scope) == .bool(true))
+    }
+
+    @Test func ordering() throws {
+        #expect(try F.eval("nothing < 1") == .bool(false))
+        #expect(try F.eval("1 < nothing") == .bool(false))
+        #expect(try F.eval("missing >= missing") == .bool(false))
+        #expect(try F.eval("1 < 1.5") == .bool(true))
+        #expect(try F.eval("2 <= 2.0") == .bool(true))
+        #expect(try F.eval("3 > 2") == .bool(true))
+        #expect(try F.eval("2.5 >= 3") == .bool(false))
+        #expect(try F.eval("\"a\" < \"b\"") == .bool(true))
+        #expect(try F.eval("\"Z\" < \"a\"") == .bool(true))
+        #expect(try F.eval("\"ab\" > \"a\"") == .bool(true))
+        #expect(try F.eval("\"\" < \"a\"") == .bool(true))
+        #expect(try F.eval(#""e\u0301" < "\u00e9""#) == .bool(true))
+        #expect(try F.eval(#""\uFFFF" < "😀""#) == .bool(true))
+        #expect(try F.eval("9007199254740993 > 9007199254740992.0") == .bool(true))
+        #expect(try F.eval("-9007199254740993 < -9007199254740992.0") == .bool(true))
+        #expect(try F.eval("9223372036854775807 < 9223372036854775808.0") == .bool(true))
+        #expect(try F.eval("1 < 1.0000001") == .bool(true))
+        #expect(try F.test("\"a\" < 3") == .typeError)
+        #expect(try F.isTypeError("true < false"))
+        #expect(try F.isTypeError("[1] < [2]"))
+        #expect(try F.isTypeError("geo > 1"))
+    }
+
+    @Test func arithmetic() throws {
+        #expect(try F.eval("nothing + 1") == .null)
+        #expect(try F.eval("1 + missing") == .null)
+        #expect(try F.eval("nothing * \"a\"") == .null)
+        #expect(try F.eval("amount + 1") == .int(13))
+        #expect(try F.eval("1 + 1.5") == .double(2.5))
+        #expect(try F.eval("2 * 1.0") == .double(2.0))
+        #expect(try F.eval("7 / 2") == .int(3))
+        #expect(try F.eval("-7 / 2") == .int(-3))
+        #expect(try F.eval("7 / 2.0") == .double(3.5))
+        #expect(try F.eval("7 % 3") == .int(1))
+        #expect(try F.eval("-7 % 3") == .int(-1))
+        #expect(try F.eval("7.5 % 2") == .double(1.5))
+        #expect(try F.eval("-7.5 % 2") == .double(-1.5))
+        #expect(try F.eval("price * 2") == .double(5.0))
+        #expect(try F.eval("\"a\" + \"b\"") == .string("ab"))
+        #expect(try F.eval("[1] + [2]") == .array([.int(1), .int(2)]))
+        #expect(try F.eval("-9223372036854775808 % -1") == .int(0))
+        #expect(try F.isTypeError("1 / 0"))
+        #expect(try F.isTypeError("1 / 0.0"))
+        #expect(try F.isTypeError("1.5 / 0"))
+        #expect(try F.isTypeError("5 % 0"))
+        #expect(try F.isTypeError("5.5 % 0.0"))
+        #expect(try F.isTypeError("9223372036854775807 + 1"))
+        #expect(try F.isTypeError("-9223372036854775808 - 1"))
+        #expect(try F.isTypeError("9223372036854775807 * 2"))
+        #expect(try F.isTypeError("-9223372036854775808 / -1"))
+        #expect(try F.isTypeError("1e308 * 10"))
+        #expect(try F.isTypeError("\"a\" + 1"))
+        #expect(try F.isTypeError("true + 1"))
+        #expect(try F.isTypeError("[1] + 1"))
+        #expect(try F.isTypeError("\"a\" - \"b\""))
+        #expect(try F.isTypeError("geo * 2"))
+    }
+
+    @Test func unaryOperators() throws {
+        #expect(try F.eval("-amount") == .int(-12))
+        #expect(try F.eval("-price") == .double(-2.5))
+        #expect(try F.eval("-nothing") == .null)
+        #expect(try F.eval("!ok") == .bool(true))
+        #expect(try F.eval("not ok") == .bool(true))
+        #expect(try F.eval("!nothing") == .null)
+        #expect(try F.test("!nothing") == .notMatched)
+        #expect(try F.isTypeError("-\"a\""))
+        #expect(try F.isTypeError("-(-9223372036854775808)"))
+        #expect(try F.isTypeError("!1"))
+        #expect(try F.isTypeError("not \"a\""))
+    }
+
+    @Test func logicShortCircuitsWithThreeValues() throws {
+        #expect(try F.test("true || \"a\" < 3") == .matched)
+        #expect(try F.test("false && \"a\" < 3") == .notMatched)
+        #expect(try F.test("true && \"a\" < 3") == .typeError)
+        #expect(try F.test("false || \"a\" < 3") == .typeError)
+        #expect(try F.eval("nothing && true") == .null)
+        #expect(try F.eval("nothing && false") == .bool(false))
+        #expect(try F.eval("false && nothing") == .bool(false))
+        #expect(try F.eval("true && nothing") == .null)
+        #expect(try F.eval("nothing || true") == .bool(true))
+        #expect(try F.eval("nothing || false") == .null)
+        #expect(try F.eval("false || nothing") == .null)
+        #expect(try F.eval("true and true") == .bool(true))
+        #expect(try F.eval("false or false") == .bool(false))
+        #expect(try F.isTypeError("1 && true"))
+        #expect(try F.isTypeError("true && 1"))
+        #expect(try F.isTypeError("false || \"x\""))
+        #expect(try F.isTypeError("nothing && 1"))
+        // The right side is not evaluated at all once the left decides.
+        #expect(try F.eval("false && 1 / 0 == 1") == .bool(false))
+        #expect(try F.eval("true || 1 / 0 == 1") == .bool(true))
+    }
+
+    @Test func conditional() throws {
+        #expect(try F.eval("ok ? 1 : 2") == .int(2))
+        #expect(try F.eval("nothing ? 1 : 2") == .int(2))
+        #expect(try F.eval("true ? 1 : 1 / 0") == .int(1))
+        #expect(try F.eval("false ? 1 / 0 : \"x\"") == .string("x"))
+        #expect(try F.isTypeError("1 ? 1 : 2"))
+        #expect(try F.isTypeError("amount ? 1 : 2"))
+    }
+
+    @Test func membership() throws {
+        #expect(try F.eval("\"b\" in tags") == .bool(true))
+        #expect(try F.eval("\"z\" in tags") == .bool(false))
+        #expect(try F.eval("2 in [1, 2.0]") == .bool(true))
+        #expect(try F.eval("null in [1, null]") == .bool(true))
+        #expect(try F.eval("\"country\" in geo") == .bool(true))
+        #expect(try F.eval("\"zip\" in geo") == .bool(false))
+        #expect(try F.eval("1 in geo") == .bool(false))
+        #expect(try F.eval("\"type\" in event") == .bool(true))
+        #expect(try F.eval("\"ell\" in \"hello\"") == .bool(true))
+        #expect(try F.eval("\"\" in \"hello\"") == .bool(true))
+        #expect(try F.eval("\"hello!\" in \"hello\"") == .bool(false))
+        #expect(try F.eval("\"e\" in \"cafe\\u0301\"") == .bool(true))
+        #expect(try F.eval("\"x\" in nothing") == .bool(false))
+        #expect(try F.eval("\"x\" in missing") == .bool(false))
+        #expect(try F.eval("nothing in \"abc\"") == .bool(false))
+        #expect(try F.isTypeError("1 in \"hello\""))
+        #expect(try F.isTypeError("\"x\" in 5"))
+        #expect(try F.isTypeError("\"x\" in true"))
+    }
+
+    @Test func conditionOutcomes() throws {
+        #expect(try F.test("true") == .matched)
+        #expect(try F.test("false") == .notMatched)
+        #expect(try F.test("nothing") == .notMatched)
+        #expect(try F.test("missing") == .notMatched)
+        #expect(try F.test("amount") == .typeError)
+        #expect(try F.test("type") == .typeError)
+        #expect(try F.test("type == \"login\" && ok == false") == .matched)
+        #expect(try F.test("type == \"login\" && ok == true") == .notMatched)
+    }
+
+    @Test func constantsAreFoldedButRuntimeErrorsStayRuntime() throws {
+        let compiler = F.compiler()
+        let folded = try compiler.compile("1 + 2 * 3")
+        #expect(folded.constant == .int(7))
+        let failing = try compiler.compile("1 / 0")
+        #expect(failing.constant == nil)
+        #expect(failing.test(F.scope()) == .typeError)
+        #expect(try compiler.compile("[1, 2]").constant == .array([.int(1), .int(2)]))
+        #expect(try compiler.compile("type").constant == nil)
+    }
+
+    @Test func evaluatesConcurrently() async throws {
+        let compiled = try F.compiler().compile(
+            "matches(name, \"^X\") && matches(ip, pattern) == false && count(fails) == 3 && lower(name) == \"xavier\"")
+        let results = await withTaskGroup(of: Int.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    var matched = 0
+                    for _ in 0..<200 where compiled.test(ExpressionFixture.scope()) == .matched { matched += 1 }
+                    return matched
+                }
+            }
+            var total = 0
+            for await count in group { total += count }
+            return total
+        }
+        #expect(results == 1600)
+    }
+}

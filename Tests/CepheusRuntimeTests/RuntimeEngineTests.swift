@@ -1,0 +1,128 @@
+import CepheusCore
+import CepheusRules
+@testable import CepheusRuntime
+import Testing
+
+@Suite struct RuntimeEngineTests {
+    static let bruteForce = """
+        id: brute
+        severity: high
+        labels: {team: secops}
+        key: user
+        within: 10m
+        pattern:
+          - {name: fails, where: type == "login" && ok == false, times: 3+}
+          - {name: success, where: type == "login" && ok == true}
+        alert:
+          title: "{{ count(fails) }} failures then success for {{ key }}"
+          fields: {attempts: count(fails), ip: last(success).ip}
+        """
+
+    func rules(_ yaml: String) throws -> [Rule] {
+        let result = RuleLoader.parse(yaml: yaml, file: "t.yaml")
+        #expect(!result.hasErrors, "\(result.diagnostics)")
+        return result.rules
+    }
+
+    func replay(_ rules: [Rule], _ lines: [String], outOfOrderness: Int64 = 0) -> ([Alert], RuntimeCounters, [String]) {
+        var alerts: [Alert] = []
+        var rejected: [String] = []
+        let session = ReplaySession(
+            rules: rules, sourceName: "input.jsonl", outOfOrderness: outOfOrderness,
+            sinks: .init(alert: { alerts.append($0) }, rejected: { line, reason, _ in rejected.append("\(line): \(reason)") }))
+        for line in lines { session.feed(ArraySlice(Array(line.utf8))) }
+        session.finish()
+        return (alerts, session.engine.counters, rejected)
+    }
+
+    func login(_ ts: Int, _ user: String, _ ok: Bool, ip: String = "10.0.0.1") -> String {
+        #"{"ts":\#(ts),"type":"login","user":"\#(user)","ok":\#(ok),"ip":"\#(ip)"}"#
+    }
+
+    @Test func alertCarriesTitleFieldsAndStableId() throws {
+        let lines = [login(1000, "alice", false), login(2000, "alice", false), login(3000, "alice", false), login(4000, "alice", true, ip: "10.9.9.9")]
+        let (alerts, counters, _) = replay(try rules(Self.bruteForce), lines)
+        #expect(alerts.count == 1)
+        let alert = try #require(alerts.first)
+        #expect(alert.title == "3 failures then success for alice")
+        #expect(alert.fields.map(\.0) == ["attempts", "ip"])
+        #expect(alert.fields[1].1 == .string("10.9.9.9"))
+        #expect(alert.start == 1000 && alert.end == 4000)
+        #expect(alert.events.map(\.0) == ["fails", "success"])
+        #expect(alert.events[0].1.map(\.id) == ["input.jsonl:1", "input.jsonl:2", "input.jsonl:3"])
+        // rules.md section 5: SHA-256 of the canonical text, first 16 bytes in hex
+        let expected = AlertIdentity.id(
+            rule: "brute", version: 1, kind: "match", canonicalKey: "\"alice\"",
+            steps: alert.events)
+        #expect(alert.id == expected)
+        #expect(alert.id.count == 32)
+        #expect(counters.summary == "events=4 late=0 rejected=0 key_skipped=0 throttled=0 alerts=1")
+    }
+
+    @Test func alertIdMatchesTheSpecFormula() {
+        let e1 = Event(value: .null, timestamp: 1, id: "a", sequence: 1)
+        let e2 = Event(value: .null, timestamp: 2, id: "b", sequence: 2)
+        // sha256("r\n1\nmatch\n[\"k\",3]\ns=a,b\n") computed independently with Python's hashlib
+        let id = AlertIdentity.id(rule: "r", version: 1, kind: "match", canonicalKey: #"["k",3]"#, steps: [("s", [e1, e2])])
+        #expect(id == "871c2a4204d87146542f45435b8d0b2f")
+    }
+
+    @Test func lateAndRejectedLinesAreCountedNotMatched() throws {
+        let lines = [
+            login(5000, "bob", false), "not json", #"[1,2]"#, #"{"type":"login"}"#, #"{"ts":"yesterday"}"#,
+            login(1000, "bob", false),
+        ]
+        let (alerts, counters, rejected) = replay(try rules(Self.bruteForce), lines)
+        #expect(alerts.isEmpty)
+        #expect(counters.rejected == 4)
+        #expect(counters.late == 1)
+        #expect(counters.events == 2)
+        #expect(rejected.count == 4)
+        #expect(rejected[1].contains("not a JSON object"))
+    }
+
+    @Test func keySkippedWhenKeyIsMissing() throws {
+        let (_, counters, _) = replay(try rules(Self.bruteForce), [#"{"ts":1,"type":"login","ok":false}"#])
+        #expect(counters.keySkipped == 1)
+    }
+
+    @Test func outOfOrderEventsWithinBoundAreReordered() throws {
+        let lines = [login(2000, "carol", false), login(1000, "carol", false), login(3000, "carol", false), login(4000, "carol", true)]
+        let (alerts, counters, _) = replay(try rules(Self.bruteForce), lines, outOfOrderness: 5000)
+        #expect(counters.late == 0)
+        #expect(alerts.count == 1)
+        #expect(alerts.first?.events[0].1.map(\.timestamp) == [1000, 2000, 3000])
+    }
+
+    @Test func throttleSuppressesAlertsWithinTheInterval() throws {
+        let yaml = """
+            id: t
+            key: user
+            pattern:
+              - {name: x, where: type == "hit"}
+            alert: {throttle: 10s}
+            """
+        let lines = [0, 5000, 11000, 12000, 25000].map { #"{"ts":\#($0),"type":"hit","user":"u"}"# }
+        let (alerts, counters, _) = replay(try rules(yaml), lines)
+        #expect(alerts.map(\.end) == [0, 11000, 25000])
+        #expect(counters.throttled == 2)
+    }
+
+    @Test func controlRecordsVersionRulesAndKeepOrDiscardState() throws {
+        let base = #"{"$control":{"op":"upsert","yaml":"id: c\nkey: user\npattern:\n  - {name: a, where: type == \"a\"}\n  - {name: b, where: type == \"b\"}\n"}}"#
+        let retitled = #"{"$control":{"op":"upsert","yaml":"id: c\nkey: user\npattern:\n  - {name: a, where: type == \"a\"}\n  - {name: b, where: type == \"b\"}\nalert: {title: second}\n"}}"#
+        let repatterned = #"{"$control":{"op":"upsert","rule":{"id":"c","key":"user","pattern":[{"name":"a","where":"type == \"a\""},{"name":"b","where":"type == \"z\""}]}}}"#
+        let lines = [
+            base, #"{"ts":1,"type":"a","user":"u"}"#, retitled, #"{"ts":2,"type":"b","user":"u"}"#,
+            #"{"ts":3,"type":"a","user":"u"}"#, repatterned, #"{"ts":4,"type":"b","user":"u"}"#,
+            #"{"$control":{"op":"delete","id":"c"}}"#, #"{"$control":{"op":"delete","id":"c"}}"#,
+        ]
+        let (alerts, counters, _) = replay([], lines)
+        // The metadata-only upsert (v2) kept the partial match started at ts 1.
+        #expect(alerts.map(\.title) == ["second"])
+        #expect(alerts.map(\.ruleVersion) == [2])
+        #expect(counters.controlApplied == 4)
+        #expect(counters.controlRejected == 1)
+        #expect(counters.events == 4)
+    }
+}
