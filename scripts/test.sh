@@ -14,5 +14,11 @@ echo "== release build" >&2
 swift build -c release --product cepheus 2>&1 | tail -n 5
 bin=.build/release/cepheus
 
+echo "== shipped rules: cepheus check rules/" >&2
+"$bin" check rules/
+
+echo "== shipped rules: cepheus test tests/*.test.yaml" >&2
+"$bin" test tests/*.test.yaml
+
 echo "== conformance (../shared/conformance)" >&2
 python3 ../shared/conformance/run.py --bin "$bin" --must-pass Tests/conformance-passing.txt

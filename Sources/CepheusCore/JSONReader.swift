@@ -18,6 +18,20 @@ public struct JSONReader {
         return try reader.document()
     }
 
+    /// Parses one JSON text and also returns the source text of the number under
+    /// `capturingNumberOf` in the top-level object, if there is one (event ids keep a
+    /// numeric id exactly as written, rules.md section 1).
+    public static func parse(_ bytes: ArraySlice<UInt8>, capturingNumberOf key: String) throws(JSONError) -> (Value, String?) {
+        try bytes.withUnsafeBytes { raw in
+            Result { () throws(JSONError) -> (Value, String?) in
+                var reader = JSONReader(raw)
+                reader.captureKey = key
+                let value = try reader.document()
+                return (value, reader.capturedNumber)
+            }
+        }.get()
+    }
+
     /// Parses one JSON text.
     public static func parse(_ bytes: [UInt8]) throws(JSONError) -> Value {
         try bytes.withUnsafeBytes { raw in
@@ -47,6 +61,9 @@ public struct JSONReader {
     private var index = 0
     /// Reused for strings that contain escapes.
     private var scratch: [UInt8] = []
+    /// A top-level key whose number value's source text is kept.
+    private var captureKey: String?
+    private var capturedNumber: String?
 
     private init(_ bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
@@ -148,7 +165,16 @@ public struct JSONReader {
             guard bytes[index] == UInt8(ascii: ":") else { throw unexpectedCharacter(at: index) }
             index += 1
             skipWhitespace()
+            let valueStart = index
             let value = try parseValue(depth: depth)
+            if depth == 1, let captureKey, key == captureKey {
+                switch value {
+                case .int, .double:
+                    capturedNumber = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[valueStart..<index]), as: UTF8.self)
+                default:
+                    capturedNumber = nil
+                }
+            }
             keys.append(key)
             values.append(value)
             skipWhitespace()

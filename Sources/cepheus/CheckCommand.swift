@@ -10,9 +10,14 @@ struct CheckCommand: ParsableCommand {
             Each PATH is a rule file or a directory (every *.yaml / *.yml under it).
             Problems are printed to stderr as FILE:LINE:COL: error: MESSAGE (or warning:),
             every one of them, not only the first. Exit status 0 when there are no
-            errors (warnings allowed), 1 when there are, 2 on bad usage.
+            errors (warnings allowed), 1 when there are, 2 on bad usage or an
+            unreadable path. With --config, alert.notify names are checked against the
+            receivers the daemon configuration defines (plus the built-in console).
             """
     )
+
+    @Option(help: "A daemon configuration file whose receivers alert.notify may name.")
+    var config: String?
 
     @Argument(help: "Rule files or directories.")
     var paths: [String]
@@ -21,7 +26,19 @@ struct CheckCommand: ParsableCommand {
     var verbose = false
 
     func run() throws {
-        guard let rules = RuleSetLoading.load(paths) else { throw ExitCode(1) }
+        for path in paths where !FileChecks.exists(path) {
+            StandardError.write("error: cannot read \(path): No such file or directory\n")
+            throw ExitCode(2)
+        }
+        var receivers: Set<String>?
+        if let config {
+            guard let text = FileChecks.readText(config) else {
+                StandardError.write("error: cannot read \(config)\n")
+                throw ExitCode(2)
+            }
+            receivers = try ConfigReceivers.names(yaml: text, file: config)
+        }
+        guard let rules = RuleSetLoading.load(paths, knownReceivers: receivers) else { throw ExitCode(1) }
         if verbose {
             for rule in rules {
                 StandardError.write("\(rule.id): \(rule.pattern.count) step(s) from \(rule.origin)\n")

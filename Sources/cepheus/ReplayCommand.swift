@@ -100,6 +100,10 @@ struct ReplayCommand: ParsableCommand {
         out.flush()
         lateWriter?.close()
         rejectedWriter?.close()
+        StandardError.write(
+            "details: control_applied=\(counters.controlApplied) control_rejected=\(counters.controlRejected)"
+                + " partial_matches_discarded=\(counters.partialMatchesDiscarded)"
+                + " partial_matches_dropped=\(counters.partialMatchesDropped) type_errors=\(counters.typeErrors)\n")
         StandardError.write(counters.summary + "\n")
     }
 }

@@ -2,24 +2,25 @@ import CepheusCore
 import CepheusRules
 
 /// What a condition can see for one partial match and one event: the event, the key,
-/// and (lazily, once) the events the partial match holds so far.
-final class ConditionContext {
+/// and (lazily, once) the events the partial match holds so far. Condition results are
+/// cached per step, since Flink's compiled conditions evaluate the same `where` on
+/// several edges.
+struct ConditionContext {
     let computation: ComputationState
     let event: Event
     let key: Value
-    private var whereResults: [Int8]
-    private var untilResults: [Int8]
+    /// Two bits per step (known, value) for `where`, and the same for `until` in `untilBits`.
+    private var whereBits: UInt64 = 0
+    private var untilBits: UInt64 = 0
     private var matched: [[Value]]?
 
-    init(computation: ComputationState, event: Event, key: Value, stepCount: Int) {
+    init(computation: ComputationState, event: Event, key: Value) {
         self.computation = computation
         self.event = event
         self.key = key
-        whereResults = Array(repeating: -1, count: stepCount)
-        untilResults = Array(repeating: -1, count: stepCount)
     }
 
-    func matchedEvents(_ buffer: SharedBuffer, stepCount: Int) -> [[Value]] {
+    mutating func matchedEvents(_ buffer: SharedBuffer, stepCount: Int) -> [[Value]] {
         if let matched { return matched }
         var result = Array(repeating: [Value](), count: stepCount)
         if let entry = computation.previousEntry, let path = buffer.extractPatterns(entry, version: computation.version).first {
@@ -32,12 +33,15 @@ final class ConditionContext {
     }
 
     func cached(step: Int, until: Bool) -> Bool? {
-        let value = until ? untilResults[step] : whereResults[step]
-        return value < 0 ? nil : value == 1
+        guard step < 32 else { return nil }
+        let bits = (until ? untilBits : whereBits) >> UInt64(step * 2)
+        return bits & 1 == 0 ? nil : bits & 2 != 0
     }
 
-    func store(step: Int, until: Bool, _ value: Bool) {
-        if until { untilResults[step] = value ? 1 : 0 } else { whereResults[step] = value ? 1 : 0 }
+    mutating func store(step: Int, until: Bool, _ value: Bool) {
+        guard step < 32 else { return }
+        let bits: UInt64 = (value ? 3 : 1) << UInt64(step * 2)
+        if until { untilBits |= bits } else { whereBits |= bits }
     }
 }
 
@@ -48,23 +52,23 @@ extension PatternMatcher {
         var target: Int
     }
 
-    func check(_ condition: TransitionCondition, _ context: ConditionContext, buffer: SharedBuffer, stats: inout MatcherStats) -> Bool {
+    func check(_ condition: TransitionCondition, _ context: inout ConditionContext, buffer: SharedBuffer, stats: inout MatcherStats) -> Bool {
         switch condition {
         case .always:
             return true
         case .not(let inner):
-            return !check(inner, context, buffer: buffer, stats: &stats)
+            return !check(inner, &context, buffer: buffer, stats: &stats)
         case .and(let left, let right):
-            return check(left, context, buffer: buffer, stats: &stats) && check(right, context, buffer: buffer, stats: &stats)
+            return check(left, &context, buffer: buffer, stats: &stats) && check(right, &context, buffer: buffer, stats: &stats)
         case .stepWhere(let step):
-            return evaluate(conditions[step], step: step, until: false, context, buffer: buffer, stats: &stats)
+            return evaluate(conditions[step], step: step, until: false, &context, buffer: buffer, stats: &stats)
         case .stepUntil(let step):
-            return evaluate(untils[step], step: step, until: true, context, buffer: buffer, stats: &stats)
+            return evaluate(untils[step], step: step, until: true, &context, buffer: buffer, stats: &stats)
         }
     }
 
     private func evaluate(
-        _ expression: CompiledExpression?, step: Int, until: Bool, _ context: ConditionContext,
+        _ expression: CompiledExpression?, step: Int, until: Bool, _ context: inout ConditionContext,
         buffer: SharedBuffer, stats: inout MatcherStats
     ) -> Bool {
         guard let expression else { return !until }
@@ -94,7 +98,7 @@ extension PatternMatcher {
         _ buffer: inout SharedBuffer, _ computation: ComputationState, event: Event, eventKey: EventKey,
         key: Value, stats: inout MatcherStats
     ) -> [ComputationState] {
-        let context = ConditionContext(computation: computation, event: event, key: key, stepCount: stepCount)
+        var context = ConditionContext(computation: computation, event: event, key: key)
         // decision graph
         var edges: [Edge] = []
         var totalTake = 0
@@ -102,7 +106,7 @@ extension PatternMatcher {
         var stack = [computation.state]
         while let current = stack.popLast() {
             for transition in nfa.states[current].transitions {
-                guard check(transition.condition, context, buffer: buffer, stats: &stats) else { continue }
+                guard check(transition.condition, &context, buffer: buffer, stats: &stats) else { continue }
                 switch transition.action {
                 case .proceed:
                     stack.append(transition.target)
@@ -148,7 +152,7 @@ extension PatternMatcher {
                 let start = isStart ? event.timestamp : computation.startTimestamp
                 let startEvent = isStart ? eventKey : computation.startEvent
                 addState(edge.target, newEntry, nextVersion, start, event.timestamp, startEvent)
-                if let final = findFinalStateAfterProceed(edge.target, context, buffer: buffer, stats: &stats) {
+                if let final = findFinalStateAfterProceed(edge.target, &context, buffer: buffer, stats: &stats) {
                     addState(final, newEntry, nextVersion, start, event.timestamp, startEvent)
                 }
             case .proceed:
@@ -166,16 +170,45 @@ extension PatternMatcher {
         return result
     }
 
-    private func findFinalStateAfterProceed(_ state: Int, _ context: ConditionContext, buffer: SharedBuffer, stats: inout MatcherStats) -> Int? {
+    private func findFinalStateAfterProceed(_ state: Int, _ context: inout ConditionContext, buffer: SharedBuffer, stats: inout MatcherStats) -> Int? {
         var stack = [state]
         while let current = stack.popLast() {
             for transition in nfa.states[current].transitions where transition.action == .proceed {
-                guard check(transition.condition, context, buffer: buffer, stats: &stats) else { continue }
+                guard check(transition.condition, &context, buffer: buffer, stats: &stats) else { continue }
                 if nfa.states[transition.target].kind == .final { return transition.target }
                 stack.append(transition.target)
             }
         }
         return nil
+    }
+
+    /// `true` when `event` can start a partial match (some take edge of the start
+    /// state's decision graph fires). A key without state needs no state for an event
+    /// that cannot start one: the runtime skips it without allocating anything.
+    public func canStart(_ event: Event, key: Value, stats: inout MatcherStats) -> Bool {
+        // Type errors are counted here only when nothing starts: otherwise `process`
+        // evaluates the same conditions again and counts them itself.
+        var scratch = MatcherStats()
+        let result = canStart(event, key: key, scratch: &scratch)
+        if !result { stats.conditionTypeErrors += scratch.conditionTypeErrors }
+        return result
+    }
+
+    private func canStart(_ event: Event, key: Value, scratch stats: inout MatcherStats) -> Bool {
+        var context = ConditionContext(computation: .start(nfa.start, version: DeweyNumber(1)), event: event, key: key)
+        let empty = SharedBuffer()
+        var stack = [nfa.start]
+        while let current = stack.popLast() {
+            for transition in nfa.states[current].transitions {
+                guard check(transition.condition, &context, buffer: empty, stats: &stats) else { continue }
+                switch transition.action {
+                case .proceed: stack.append(transition.target)
+                case .take: return true
+                case .ignore: break
+                }
+            }
+        }
+        return false
     }
 
     static func increasingSelfState(_ ignoreBranches: Int, _ takeBranches: Int) -> Int {

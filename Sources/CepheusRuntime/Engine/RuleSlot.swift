@@ -7,7 +7,7 @@ final class RuleSlot {
     var rule: Rule
     var version: Int
     var matcher: PatternMatcher
-    var states: [String: KeyState] = [:]
+    var states: [Value: KeyState] = [:]
     var stats = MatcherStats()
 
     init(rule: Rule, version: Int) {

@@ -81,7 +81,7 @@ public final class RuntimeEngine {
             // A new version of the rule may have taken the key state over.
             guard let index = slotIndex[timer.slot.rule.id] else { continue }
             let slot = slots[index]
-            guard slot.rule.enabled, slot.states[timer.state.canonicalKey] === timer.state else { continue }
+            guard slot.rule.enabled, slot.states[timer.state.lookupKey] === timer.state else { continue }
             var results: [MatchResult] = []
             slot.matcher.advanceTime(&timer.state.matcher, to: time, results: &results, stats: &slot.stats)
             deliver(results, slot: slot, state: timer.state)
@@ -92,16 +92,19 @@ public final class RuntimeEngine {
 
     private func dispatch(_ event: Event) {
         for slot in slots where slot.rule.enabled {
-            guard let (key, canonical) = keyOf(event, rule: slot.rule) else {
+            guard let key = keyOf(event, rule: slot.rule) else {
                 counters.keySkipped += 1
                 continue
             }
+            let lookup = KeyState.lookupKey(key)
             let state: KeyState
-            if let existing = slot.states[canonical] {
+            if let existing = slot.states[lookup] {
                 state = existing
             } else {
-                state = KeyState(key: key, canonicalKey: canonical, matcher: MatcherState(matcher: slot.matcher))
-                slot.states[canonical] = state
+                // Most events start nothing: a key without state stays without state.
+                guard slot.matcher.canStart(event, key: key, stats: &slot.stats) else { continue }
+                state = KeyState(key: key, lookupKey: lookup, matcher: MatcherState(matcher: slot.matcher))
+                slot.states[lookup] = state
             }
             var results: [MatchResult] = []
             if let due = state.matcher.nextWindowEnd(window: slot.rule.within), due <= event.timestamp {
@@ -123,7 +126,7 @@ public final class RuntimeEngine {
         } else {
             state.scheduledTimer = nil
             if state.matcher.isIdle && state.lastAlertEnd == nil {
-                slot.states[state.canonicalKey] = nil
+                slot.states[state.lookupKey] = nil
             }
         }
     }
@@ -144,8 +147,8 @@ public final class RuntimeEngine {
 
     // MARK: keys
 
-    private func keyOf(_ event: Event, rule: Rule) -> (Value, String)? {
-        guard let expressions = rule.key else { return (.null, "null") }
+    private func keyOf(_ event: Event, rule: Rule) -> Value? {
+        guard let expressions = rule.key else { return .null }
         let scope = EvaluationScope(event: event.value, key: .null)
         if rule.keyIsComposite {
             var parts: [Value] = []
@@ -154,11 +157,10 @@ public final class RuntimeEngine {
                 guard let value = try? expression.evaluate(scope), !value.isNull else { return nil }
                 parts.append(value)
             }
-            let key = Value.array(parts)
-            return (key, key.canonicalJSONString)
+            return .array(parts)
         }
         guard let value = try? expressions[0].evaluate(scope), !value.isNull else { return nil }
-        return (value, value.canonicalJSONString)
+        return value
     }
 
     // MARK: alerts

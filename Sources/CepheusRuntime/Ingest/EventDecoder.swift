@@ -24,8 +24,9 @@ public struct EventDecoder: Sendable {
     public func decode(_ bytes: ArraySlice<UInt8>, line: Int64) -> Decoded {
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return .blank }
         let value: Value
+        let rawNumericId: String?
         do {
-            value = try JSONReader.parse(bytes)
+            (value, rawNumericId) = try JSONReader.parse(bytes, capturingNumberOf: "id")
         } catch {
             return .rejected(reason: error.description)
         }
@@ -44,8 +45,7 @@ public struct EventDecoder: Sendable {
         let id: String
         switch object["id"] {
         case .string(let text)?: id = text
-        case .int(let number)?: id = String(number)
-        case .double?: id = object["id"]!.jsonString
+        case .int?, .double?: id = rawNumericId ?? object["id"]!.jsonString
         default: id = "\(sourceName):\(line)"
         }
         return .event(value: value, timestamp: timestamp, id: id)
