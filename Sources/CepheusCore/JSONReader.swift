@@ -156,10 +156,26 @@ public struct JSONReader {
         }
         var keys: [String] = []
         var values: [Value] = []
+        keys.reserveCapacity(12)
+        values.reserveCapacity(12)
+        // A 256-bit filter of the keys: only when two keys land on the same
+        // bit is the object checked for duplicates (most objects never are).
+        var filter: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var mayHaveDuplicates = false
         while true {
             guard index < count else { throw JSONError(message: JSONError.unexpectedEnd, offset: index) }
             guard bytes[index] == UInt8(ascii: "\"") else { throw unexpectedCharacter(at: index) }
             let key = try parseString()
+            // Hash the decoded key: "\u0061" and "a" are the same key.
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in key.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            let bit = UInt64(1) << (hash & 63)
+            switch (hash >> 6) & 3 {
+            case 0: mayHaveDuplicates = mayHaveDuplicates || filter.0 & bit != 0; filter.0 |= bit
+            case 1: mayHaveDuplicates = mayHaveDuplicates || filter.1 & bit != 0; filter.1 |= bit
+            case 2: mayHaveDuplicates = mayHaveDuplicates || filter.2 & bit != 0; filter.2 |= bit
+            default: mayHaveDuplicates = mayHaveDuplicates || filter.3 & bit != 0; filter.3 |= bit
+            }
             skipWhitespace()
             guard index < count else { throw JSONError(message: JSONError.unexpectedEnd, offset: index) }
             guard bytes[index] == UInt8(ascii: ":") else { throw unexpectedCharacter(at: index) }
@@ -185,7 +201,7 @@ public struct JSONReader {
                 skipWhitespace()
             case UInt8(ascii: "}"):
                 index += 1
-                if Self.hasDuplicates(keys) {
+                if mayHaveDuplicates && Self.hasDuplicates(keys) {
                     var object = JSONObject()
                     for (key, value) in zip(keys, values) { object[key] = value }
                     return .object(object)
@@ -202,7 +218,9 @@ public struct JSONReader {
     private static func hasDuplicates(_ keys: [String]) -> Bool {
         let n = keys.count
         if n < 2 { return false }
-        if n <= 8 {
+        // Pairwise up to 24 keys: short keys compare as raw small-string bits, far
+        // cheaper than hashing every key into a set.
+        if n <= 24 {
             for i in 1..<n {
                 for j in 0..<i where keys[i] == keys[j] { return true }
             }

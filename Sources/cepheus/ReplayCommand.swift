@@ -37,6 +37,9 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Write rejected input lines here, one JSON object each: {\"line\",\"reason\",\"raw\"}.")
     var rejected: String?
 
+    @Flag(help: "Print per-rule matcher statistics to stderr (before the summary).")
+    var stats = false
+
     func validate() throws {
         if DurationParser.milliseconds(outOfOrderness) == nil {
             throw ValidationError("--out-of-orderness: '\(outOfOrderness)' is not a duration (e.g. 0s, 500ms, 1m)")
@@ -100,6 +103,11 @@ struct ReplayCommand: ParsableCommand {
         out.flush()
         lateWriter?.close()
         rejectedWriter?.close()
+        if stats {
+            for rule in session.engine.ruleStatistics {
+                StandardError.write("rule \(rule.id): steps=\(rule.steps) partial_matches=\(rule.partialMatches) keys=\(rule.keys)\n")
+            }
+        }
         StandardError.write(
             "details: control_applied=\(counters.controlApplied) control_rejected=\(counters.controlRejected)"
                 + " partial_matches_discarded=\(counters.partialMatchesDiscarded)"

@@ -2,13 +2,17 @@
 /// of `java.util.PriorityQueue`. Flink CEP iterates and polls its partial matches from
 /// such queues, and which of two equally ranked matches comes first decides what a skip
 /// strategy prunes; reproducing the queue reproduces Flink's results.
-public struct FlinkPriorityQueue<Element>: Sendable where Element: Sendable {
+///
+/// Specialised to partial matches, ordered by `ComputationState.compare` (a direct call
+/// on the hot path, not a stored closure).
+public struct FlinkPriorityQueue: Sendable {
+    public typealias Element = ComputationState
     public private(set) var elements: [Element] = []
-    private let compare: @Sendable (Element, Element) -> Int
 
-    public init(compare: @escaping @Sendable (Element, Element) -> Int) {
-        self.compare = compare
-    }
+    public init() {}
+
+    @inline(__always)
+    private func compare(_ a: Element, _ b: Element) -> Int { ComputationState.compare(a, b) }
 
     public var count: Int { elements.count }
     public var isEmpty: Bool { elements.isEmpty }

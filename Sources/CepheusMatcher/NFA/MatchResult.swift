@@ -40,6 +40,8 @@ public struct MatcherStats: Sendable {
     public var conditionTypeErrors: Int = 0
     /// Partial matches dropped because the per-key cap was reached.
     public var droppedPartialMatches: Int = 0
+    /// Partial-match steps taken (one per live partial match per event): the matcher's work.
+    public var steps: Int = 0
 
     public init() {}
 }

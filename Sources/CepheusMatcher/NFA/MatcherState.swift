@@ -5,8 +5,8 @@ import CepheusCore
 /// shared buffer their events live in. Stands alone, so it can be encoded, spilled or
 /// expired without touching any other key.
 public struct MatcherState: Sendable {
-    var partialMatches = FlinkPriorityQueue<ComputationState>(compare: ComputationState.compare)
-    var completedMatches = FlinkPriorityQueue<ComputationState>(compare: ComputationState.compare)
+    var partialMatches = FlinkPriorityQueue()
+    var completedMatches = FlinkPriorityQueue()
     public internal(set) var buffer = SharedBuffer()
 
     /// A state holding only the start state of `matcher`'s NFA.
@@ -27,13 +27,10 @@ public struct MatcherState: Sendable {
 
     /// The earliest event time at which a partial match's window closes, if any.
     public func nextWindowEnd(window: Int64?) -> Int64? {
-        guard let window else { return nil }
-        var earliest: Int64?
-        for state in partialMatches.elements where state.startEvent != nil {
-            let (end, overflow) = state.startTimestamp.addingReportingOverflow(window)
-            let value = overflow ? Int64.max : end
-            if earliest == nil || value < earliest! { earliest = value }
-        }
-        return earliest
+        // The queue is ordered by start event, the start state last: its head is the
+        // partial match that started first.
+        guard let window, let first = partialMatches.first, first.startEvent != nil else { return nil }
+        let (end, overflow) = first.startTimestamp.addingReportingOverflow(window)
+        return overflow ? Int64.max : end
     }
 }

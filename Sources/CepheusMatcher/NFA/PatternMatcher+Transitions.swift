@@ -12,46 +12,80 @@ struct ConditionContext {
     /// Two bits per step (known, value) for `where`, and the same for `until` in `untilBits`.
     private var whereBits: UInt64 = 0
     private var untilBits: UInt64 = 0
-    private var matched: [[Value]]?
+    private var matched: MatchedEventsLoader?
+    /// Results of conditions that name no step: the same for every partial match of
+    /// the key, so they are evaluated once per event and shared.
+    var shared: EventConditionCache
 
-    init(computation: ComputationState, event: Event, key: Value) {
+    init(computation: ComputationState, event: Event, key: Value, shared: EventConditionCache = EventConditionCache()) {
         self.computation = computation
         self.event = event
         self.key = key
+        self.shared = shared
     }
 
-    mutating func matchedEvents(_ buffer: SharedBuffer, stepCount: Int) -> [[Value]] {
+    mutating func loader(stepCount: Int) -> MatchedEventsLoader {
         if let matched { return matched }
-        var result = Array(repeating: [Value](), count: stepCount)
-        if let entry = computation.previousEntry, let path = buffer.extractPatterns(entry, version: computation.version).first {
-            for (step, key) in path {
-                if let event = buffer.event(key) { result[step].append(event.value) }
-            }
-        }
-        matched = result
-        return result
+        let loader = MatchedEventsLoader(computation: computation, stepCount: stepCount)
+        matched = loader
+        return loader
     }
 
-    func cached(step: Int, until: Bool) -> Bool? {
+    func cached(step: Int, until: Bool, shared useShared: Bool) -> Bool? {
+        if useShared { return shared.cached(step: step, until: until) }
         guard step < 32 else { return nil }
         let bits = (until ? untilBits : whereBits) >> UInt64(step * 2)
         return bits & 1 == 0 ? nil : bits & 2 != 0
     }
 
-    mutating func store(step: Int, until: Bool, _ value: Bool) {
+    mutating func store(step: Int, until: Bool, shared useShared: Bool, _ value: Bool) {
+        if useShared { return shared.store(step: step, until: until, value) }
         guard step < 32 else { return }
         let bits: UInt64 = (value ? 3 : 1) << UInt64(step * 2)
         if until { untilBits |= bits } else { whereBits |= bits }
     }
 }
 
-extension PatternMatcher {
-    private struct Edge {
-        var action: TransitionAction
-        var source: Int
-        var target: Int
+/// An edge of a decision graph: a take or ignore transition that fired.
+struct TransitionEdge {
+    var action: TransitionAction
+    var source: Int
+    var target: Int
+}
+
+/// Materializes a partial match's events per step on first use.
+/// It sees the buffer only while an expression is being evaluated (`attach`/`detach`):
+/// holding it longer would make the next write to the buffer copy it.
+final class MatchedEventsLoader {
+    private var buffer: SharedBuffer?
+    private let computation: ComputationState
+    private let stepCount: Int
+    private var matched: [[Value]]?
+
+    init(computation: ComputationState, stepCount: Int) {
+        self.computation = computation
+        self.stepCount = stepCount
     }
 
+    func attach(_ buffer: SharedBuffer) { if matched == nil { self.buffer = buffer } }
+    func detach() { buffer = nil }
+
+    func events(_ step: Int) -> [Value] {
+        if matched == nil, let buffer {
+            var result = Array(repeating: [Value](), count: stepCount)
+            if let entry = computation.previousEntry, let path = buffer.extractPatterns(entry, version: computation.version).first {
+                for (step, key) in path {
+                    if let event = buffer.event(key) { result[step].append(event.value) }
+                }
+            }
+            matched = result
+        }
+        guard let matched, step < stepCount else { return [] }
+        return matched[step]
+    }
+}
+
+extension PatternMatcher {
     func check(_ condition: TransitionCondition, _ context: inout ConditionContext, buffer: SharedBuffer, stats: inout MatcherStats) -> Bool {
         switch condition {
         case .always:
@@ -72,13 +106,34 @@ extension PatternMatcher {
         buffer: SharedBuffer, stats: inout MatcherStats
     ) -> Bool {
         guard let expression else { return !until }
-        if let cached = context.cached(step: step, until: until) { return cached }
+        let useShared = !expression.referencesSteps
+        if let cached = context.cached(step: step, until: until, shared: useShared) { return cached }
+        if useShared == false && expression.hasPrefilter {
+            // The step-free leading operands are false for this event: so is the whole
+            // condition, whatever the partial match holds.
+            let passes: Bool
+            if let cached = context.shared.cachedPrefilter(step: step, until: until) {
+                passes = cached
+            } else {
+                let outcome = expression.testPrefilter(EvaluationScope(event: context.event.value, key: context.key))
+                passes = outcome != .notMatched
+                context.shared.storePrefilter(step: step, until: until, passes)
+            }
+            if !passes {
+                context.store(step: step, until: until, shared: false, false)
+                return false
+            }
+        }
         var scope = EvaluationScope(event: context.event.value, key: context.key)
         if expression.referencesSteps {
-            let matched = context.matchedEvents(buffer, stepCount: stepCount)
-            scope.stepEvents = { index in index < matched.count ? matched[index] : [] }
+            // Extracted from the buffer only if the expression really reads a step
+            // (`type == "login" && last(a).ip != ip` short-circuits on most events).
+            let loader = context.loader(stepCount: stepCount)
+            loader.attach(buffer)
+            scope.stepEvents = { index in loader.events(index) }
         }
         let outcome = expression.test(scope)
+        if expression.referencesSteps { context.loader(stepCount: stepCount).detach() }
         let result: Bool
         switch outcome {
         case .matched: result = true
@@ -87,7 +142,7 @@ extension PatternMatcher {
             stats.conditionTypeErrors += 1
             result = false
         }
-        context.store(step: step, until: until, result)
+        context.store(step: step, until: until, shared: useShared, result)
         return result
     }
 
@@ -96,14 +151,18 @@ extension PatternMatcher {
     /// the same way.
     func computeNextStates(
         _ buffer: inout SharedBuffer, _ computation: ComputationState, event: Event, eventKey: EventKey,
-        key: Value, stats: inout MatcherStats
-    ) -> [ComputationState] {
-        var context = ConditionContext(computation: computation, event: event, key: key)
+        key: Value, shared: inout EventConditionCache, stats: inout MatcherStats,
+        into result: inout [ComputationState], edges: inout [TransitionEdge], stack: inout [Int]
+    ) {
+        result.removeAll(keepingCapacity: true)
+        edges.removeAll(keepingCapacity: true)
+        stack.removeAll(keepingCapacity: true)
+        var context = ConditionContext(computation: computation, event: event, key: key, shared: shared)
+        defer { shared = context.shared }
         // decision graph
-        var edges: [Edge] = []
         var totalTake = 0
         var totalIgnore = 0
-        var stack = [computation.state]
+        stack.append(computation.state)
         while let current = stack.popLast() {
             for transition in nfa.states[current].transitions {
                 guard check(transition.condition, &context, buffer: buffer, stats: &stats) else { continue }
@@ -115,16 +174,21 @@ extension PatternMatcher {
                     if !selfIgnore {
                         if transition.action == .ignore { totalIgnore += 1 } else { totalTake += 1 }
                     }
-                    edges.append(Edge(action: transition.action, source: current, target: transition.target))
+                    edges.append(TransitionEdge(action: transition.action, source: current, target: transition.target))
                 }
             }
         }
 
         let isStart = nfa.states[computation.state].kind == .start
+        // Only the self-loop ignore fired: Flink re-adds the same partial match with the
+        // same version, locking and then releasing its buffer entry, a net no-op.
+        if !isStart && totalTake == 0 && totalIgnore == 0 && edges.count == 1 {
+            result.append(computation)
+            return
+        }
         var takeBranchesToVisit = max(0, totalTake - 1)
         var ignoreBranchesToVisit = totalIgnore
         let totalTakeToSkip = max(0, totalTake - 1)
-        var result: [ComputationState] = []
 
         func addState(_ stateId: Int, _ entry: NodeKey?, _ version: DeweyNumber, _ start: Int64, _ previous: Int64, _ startEvent: EventKey?) {
             result.append(ComputationState(state: stateId, previousEntry: entry, version: version, startTimestamp: start, previousTimestamp: previous, startEvent: startEvent))
@@ -167,7 +231,6 @@ extension PatternMatcher {
         if let entry = computation.previousEntry {
             buffer.releaseNode(entry, version: computation.version)
         }
-        return result
     }
 
     private func findFinalStateAfterProceed(_ state: Int, _ context: inout ConditionContext, buffer: SharedBuffer, stats: inout MatcherStats) -> Int? {
@@ -195,8 +258,14 @@ extension PatternMatcher {
     }
 
     private func canStart(_ event: Event, key: Value, scratch stats: inout MatcherStats) -> Bool {
-        var context = ConditionContext(computation: .start(nfa.start, version: DeweyNumber(1)), event: event, key: key)
+        var context = ConditionContext(computation: .start(nfa.start, version: DeweyNumber.one), event: event, key: key)
         let empty = SharedBuffer()
+        if !startHasProceed {
+            for transition in nfa.states[nfa.start].transitions where transition.action == .take {
+                if check(transition.condition, &context, buffer: empty, stats: &stats) { return true }
+            }
+            return false
+        }
         var stack = [nfa.start]
         while let current = stack.popLast() {
             for transition in nfa.states[current].transitions {

@@ -14,6 +14,7 @@ public struct PatternMatcher: Sendable {
     let handleTimeout: Bool
     let maxPartialMatches: Int
     let stepCount: Int
+    let startHasProceed: Bool
 
     public init(rule: Rule) {
         nfa = NFACompiler.compile(rule)
@@ -29,6 +30,7 @@ public struct PatternMatcher: Sendable {
         handleTimeout = rule.onTimeout == .alert
         maxPartialMatches = max(1, rule.maxPartialMatches)
         stepCount = rule.pattern.count
+        startHasProceed = nfa.states[nfa.start].transitions.contains { $0.action == .proceed }
     }
 
     // MARK: process
@@ -41,13 +43,21 @@ public struct PatternMatcher: Sendable {
     ) {
         let eventKey = EventKey(timestamp: event.timestamp, sequence: event.sequence)
         state.buffer.registerEvent(event, key: eventKey)
-        var newPartialMatches = FlinkPriorityQueue<ComputationState>(compare: ComputationState.compare)
-        var potentialMatches = FlinkPriorityQueue<ComputationState>(compare: ComputationState.compare)
+        var newPartialMatches = FlinkPriorityQueue()
+        var potentialMatches = FlinkPriorityQueue()
         var live = 0
+        var shared = EventConditionCache()
+        var next: [ComputationState] = []
+        var edges: [TransitionEdge] = []
+        var retained: [ComputationState] = []
+        var stack: [Int] = []
 
+        stats.steps += state.partialMatches.count
         for computation in state.partialMatches.elements {
-            let next = computeNextStates(&state.buffer, computation, event: event, eventKey: eventKey, key: key, stats: &stats)
-            var retained: [ComputationState] = []
+            computeNextStates(
+                &state.buffer, computation, event: event, eventKey: eventKey, key: key, shared: &shared, stats: &stats,
+                into: &next, edges: &edges, stack: &stack)
+            retained.removeAll(keepingCapacity: true)
             var discard = false
             for candidate in next {
                 switch nfa.states[candidate.state].kind {
@@ -104,8 +114,8 @@ public struct PatternMatcher: Sendable {
         results: inout [MatchResult], stats: inout MatcherStats
     ) {
         guard let window = nfa.window, window > 0 else { return }
-        var newPartialMatches = FlinkPriorityQueue<ComputationState>(compare: ComputationState.compare)
-        var potentialMatches = FlinkPriorityQueue<ComputationState>(compare: ComputationState.compare)
+        var newPartialMatches = FlinkPriorityQueue()
+        var potentialMatches = FlinkPriorityQueue()
         var timeouts: [MatchResult] = []
         for computation in state.partialMatches.elements {
             let kind = nfa.states[computation.state].kind
@@ -149,8 +159,8 @@ public struct PatternMatcher: Sendable {
 
     private func processMatchesAccordingToSkipStrategy(
         _ state: inout MatcherState,
-        _ potentialMatches: FlinkPriorityQueue<ComputationState>,
-        _ partialMatches: inout FlinkPriorityQueue<ComputationState>,
+        _ potentialMatches: FlinkPriorityQueue,
+        _ partialMatches: inout FlinkPriorityQueue,
         results: inout [MatchResult]
     ) {
         for match in potentialMatches.elements { state.completedMatches.add(match) }
@@ -197,7 +207,7 @@ public struct PatternMatcher: Sendable {
         return result
     }
 
-    private func prune(_ queue: inout FlinkPriorityQueue<ComputationState>, _ pruningId: EventKey, buffer: inout SharedBuffer) {
+    private func prune(_ queue: inout FlinkPriorityQueue, _ pruningId: EventKey, buffer: inout SharedBuffer) {
         let inclusive: Bool
         switch skip {
         case .toFirst, .toLast: inclusive = false

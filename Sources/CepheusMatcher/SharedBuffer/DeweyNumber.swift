@@ -4,6 +4,9 @@ public struct DeweyNumber: Hashable, Sendable {
     public var digits: [Int32]
 
     public init(_ start: Int32) { digits = [start] }
+
+    /// `1`, the version of a fresh start state.
+    public static let one = DeweyNumber(1)
     init(digits: [Int32]) { self.digits = digits }
 
     /// `self` may follow an edge written with version `other`: `other` is a prefix of

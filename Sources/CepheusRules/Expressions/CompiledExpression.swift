@@ -11,12 +11,36 @@ public struct CompiledExpression: Sendable {
     let evaluator: ExpressionEvaluator
     /// The expression's value when it does not depend on the scope (e.g. `true`).
     let constant: Value?
+    /// For an expression that names steps: its leading `&&` operands that name none
+    /// (`type == "login" && ok` in `type == "login" && ok && ip != last(a).ip`).
+    let prefilter: ExpressionEvaluator?
 
-    init(text: String, referencesSteps: Bool, evaluator: @escaping ExpressionEvaluator, constant: Value?) {
+    init(text: String, referencesSteps: Bool, evaluator: @escaping ExpressionEvaluator, constant: Value?, prefilter: ExpressionEvaluator? = nil) {
         self.text = text
         self.referencesSteps = referencesSteps
         self.evaluator = evaluator
         self.constant = constant
+        self.prefilter = prefilter
+    }
+
+    /// `true` when the expression has a step-free prefilter (see `testPrefilter`).
+    public var hasPrefilter: Bool { prefilter != nil }
+
+    /// The outcome of the leading step-free `&&` operands alone, or `nil` when there are
+    /// none. When it is `.notMatched` the whole condition is too, for every partial
+    /// match: the matcher evaluates it once per event instead of once per partial match.
+    /// (Evaluation order is kept: those operands come first, and `&&` short-circuits.)
+    public func testPrefilter(_ scope: EvaluationScope) -> ConditionOutcome? {
+        guard let prefilter else { return nil }
+        do {
+            switch try prefilter(scope) {
+            case .bool(true): return .matched
+            case .bool(false), .null: return .notMatched
+            default: return .typeError
+            }
+        } catch {
+            return .typeError
+        }
     }
 
     /// The expression's value in `scope`; throws on a type error.

@@ -50,9 +50,38 @@ public struct ExpressionCompiler: Sendable {
     func compile(_ node: ExpressionNode, text: String) throws(ExpressionError) -> CompiledExpression {
         var generator = ExpressionCodeGenerator(stepIndices: stepIndices)
         let fragment = try generator.generate(node)
+        var prefilter: ExpressionEvaluator?
+        if generator.referencesSteps {
+            prefilter = try stepFreePrefix(of: node)
+        }
         return CompiledExpression(
             text: text, referencesSteps: generator.referencesSteps,
-            evaluator: fragment.evaluate, constant: fragment.constant)
+            evaluator: fragment.evaluate, constant: fragment.constant, prefilter: prefilter)
+    }
+
+    /// The leading operands of a top-level `&&` chain that name no step, compiled.
+    private func stepFreePrefix(of node: ExpressionNode) throws(ExpressionError) -> ExpressionEvaluator? {
+        var operands: [ExpressionNode] = []
+        func flatten(_ node: ExpressionNode) {
+            if case .binary(.and, let left, let right, _) = node {
+                flatten(left)
+                operands.append(right)
+            } else {
+                operands.append(node)
+            }
+        }
+        flatten(node)
+        guard operands.count > 1 else { return nil }
+        var prefix: ExpressionNode?
+        for operand in operands {
+            var probe = ExpressionCodeGenerator(stepIndices: stepIndices)
+            _ = try probe.generate(operand)
+            if probe.referencesSteps { break }
+            prefix = prefix.map { .binary(.and, $0, operand, offset: $0.offset) } ?? operand
+        }
+        guard let prefix else { return nil }
+        var generator = ExpressionCodeGenerator(stepIndices: stepIndices)
+        return try generator.generate(prefix).evaluate
     }
 
     /// Warnings found while compiling `text` (e.g. a bare name that is a step name used

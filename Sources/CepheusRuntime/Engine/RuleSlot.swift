@@ -4,16 +4,39 @@ import CepheusRules
 
 /// One loaded rule version with its matcher and the state of every key it has seen.
 final class RuleSlot {
-    var rule: Rule
-    var version: Int
-    var matcher: PatternMatcher
+    let rule: Rule
+    let version: Int
+    let matcher: PatternMatcher
     var states: [Value: KeyState] = [:]
     var stats = MatcherStats()
+    /// The slot that took this one's key states over (a new version of the rule).
+    var successor: RuleSlot?
+    /// Set when the rule was deleted or replaced without keeping state.
+    var retired = false
+
+    // Copies of the rule's hot fields: reading them through `rule` copies the struct.
+    let enabled: Bool
+    let keyExpressions: [CompiledExpression]?
+    let keyIsComposite: Bool
+    let window: Int64?
+    let throttle: Int64?
 
     init(rule: Rule, version: Int) {
         self.rule = rule
         self.version = version
         self.matcher = PatternMatcher(rule: rule)
+        enabled = rule.enabled
+        keyExpressions = rule.key
+        keyIsComposite = rule.keyIsComposite
+        window = rule.within
+        throttle = rule.alert.throttle
+    }
+
+    /// The slot now in charge of this slot's keys, or `nil` if the rule is gone.
+    var current: RuleSlot? {
+        var slot = self
+        while let next = slot.successor { slot = next }
+        return slot.retired ? nil : slot
     }
 
     /// Live partial matches over all keys.

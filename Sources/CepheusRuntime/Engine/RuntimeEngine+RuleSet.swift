@@ -16,7 +16,9 @@ extension RuntimeEngine {
             if old.rule.matchingSignature == rule.matchingSignature {
                 slot.states = old.states
                 slot.stats = old.stats
+                old.successor = slot
             } else {
+                old.retired = true
                 counters.partialMatchesDiscarded += old.partialMatchCount
                 retiredDropped += old.stats.droppedPartialMatches
                 retiredTypeErrors += old.stats.conditionTypeErrors
@@ -34,6 +36,7 @@ extension RuntimeEngine {
     public func remove(ruleId: String) -> Bool {
         guard let index = slotIndex[ruleId] else { return false }
         let old = slots.remove(at: index)
+        old.retired = true
         counters.partialMatchesDiscarded += old.partialMatchCount
         retiredDropped += old.stats.droppedPartialMatches
         retiredTypeErrors += old.stats.conditionTypeErrors

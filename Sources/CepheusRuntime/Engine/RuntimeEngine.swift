@@ -19,17 +19,9 @@ public final class RuntimeEngine {
     var slots: [RuleSlot] = []
     var slotIndex: [String: Int] = [:]
     var versionCounters: [String: Int] = [:]
-    private var reorderBuffer = MinHeap<Event> { a, b in
-        a.timestamp != b.timestamp ? a.timestamp < b.timestamp : a.sequence < b.sequence
-    }
-    private var timers = MinHeap<Timer> { $0.time < $1.time }
+    private var reorderBuffer = ReorderBuffer()
+    private var timers = TimerQueue()
     private let emit: (Alert) -> Void
-
-    struct Timer {
-        var time: Int64
-        var slot: RuleSlot
-        var state: KeyState
-    }
 
     /// An engine running `rules` (each at version 1), sending alerts to `emit`.
     public init(rules: [Rule], emit: @escaping (Alert) -> Void) {
@@ -40,6 +32,11 @@ public final class RuntimeEngine {
     /// Rule ids with their versions, in load order.
     public var ruleVersions: [(id: String, version: Int)] {
         slots.map { ($0.rule.id, $0.version) }
+    }
+
+    /// Per rule: id, partial-match steps taken, live partial matches, keys with state.
+    public var ruleStatistics: [(id: String, steps: Int, partialMatches: Int, keys: Int)] {
+        slots.map { ($0.rule.id, $0.stats.steps, $0.partialMatchCount, $0.states.count) }
     }
 
     /// Live partial matches over all rules and keys.
@@ -70,18 +67,15 @@ public final class RuntimeEngine {
     private func advance(to time: Int64) {
         guard time > watermark else { return }
         watermark = time
-        while let next = reorderBuffer.min, next.timestamp <= time {
-            _ = reorderBuffer.popMin()
+        while let next = reorderBuffer.popFirst(through: time) {
             dispatch(next)
         }
-        while let timer = timers.min, timer.time <= time {
-            _ = timers.popMin()
+        while let timer = timers.popFirst(through: time) {
             guard timer.state.scheduledTimer == timer.time else { continue }
             timer.state.scheduledTimer = nil
             // A new version of the rule may have taken the key state over.
-            guard let index = slotIndex[timer.slot.rule.id] else { continue }
-            let slot = slots[index]
-            guard slot.rule.enabled, slot.states[timer.state.lookupKey] === timer.state else { continue }
+            guard let slot = timer.slot.current else { continue }
+            guard slot.enabled, slot.states[timer.state.lookupKey] === timer.state else { continue }
             var results: [MatchResult] = []
             slot.matcher.advanceTime(&timer.state.matcher, to: time, results: &results, stats: &slot.stats)
             deliver(results, slot: slot, state: timer.state)
@@ -91,8 +85,8 @@ public final class RuntimeEngine {
     }
 
     private func dispatch(_ event: Event) {
-        for slot in slots where slot.rule.enabled {
-            guard let key = keyOf(event, rule: slot.rule) else {
+        for slot in slots where slot.enabled {
+            guard let key = keyOf(event, slot: slot) else {
                 counters.keySkipped += 1
                 continue
             }
@@ -107,7 +101,7 @@ public final class RuntimeEngine {
                 slot.states[lookup] = state
             }
             var results: [MatchResult] = []
-            if let due = state.matcher.nextWindowEnd(window: slot.rule.within), due <= event.timestamp {
+            if let due = state.matcher.nextWindowEnd(window: slot.window), due <= event.timestamp {
                 slot.matcher.advanceTime(&state.matcher, to: event.timestamp, results: &results, stats: &slot.stats)
             }
             slot.matcher.process(&state.matcher, event: event, key: key, results: &results, stats: &slot.stats)
@@ -118,10 +112,12 @@ public final class RuntimeEngine {
 
     /// After a key was touched: queue its next window end, or forget an idle key.
     private func settle(_ slot: RuleSlot, _ state: KeyState) {
-        if let due = state.matcher.nextWindowEnd(window: slot.rule.within) {
-            if state.scheduledTimer != due {
+        if let due = state.matcher.nextWindowEnd(window: slot.window) {
+            // An earlier timer stays: when it fires it finds nothing due yet and queues
+            // the next one. Window ends only move later, so this keeps the queue short.
+            if state.scheduledTimer == nil || due < state.scheduledTimer! {
                 state.scheduledTimer = due
-                timers.insert(Timer(time: due, slot: slot, state: state))
+                timers.insert(TimerQueue.Timer(time: due, slot: slot, state: state))
             }
         } else {
             state.scheduledTimer = nil
@@ -147,10 +143,10 @@ public final class RuntimeEngine {
 
     // MARK: keys
 
-    private func keyOf(_ event: Event, rule: Rule) -> Value? {
-        guard let expressions = rule.key else { return .null }
+    private func keyOf(_ event: Event, slot: RuleSlot) -> Value? {
+        guard let expressions = slot.keyExpressions else { return .null }
         let scope = EvaluationScope(event: event.value, key: .null)
-        if rule.keyIsComposite {
+        if slot.keyIsComposite {
             var parts: [Value] = []
             parts.reserveCapacity(expressions.count)
             for expression in expressions {
@@ -167,14 +163,14 @@ public final class RuntimeEngine {
 
     private func deliver(_ results: [MatchResult], slot: RuleSlot, state: KeyState) {
         for result in results {
-            if let throttle = slot.rule.alert.throttle, let last = state.lastAlertEnd {
+            if let throttle = slot.throttle, let last = state.lastAlertEnd {
                 let (distance, overflow) = result.end.subtractingReportingOverflow(last)
                 if !overflow && distance < throttle {
                     counters.throttled += 1
                     continue
                 }
             }
-            if slot.rule.alert.throttle != nil { state.lastAlertEnd = result.end }
+            if slot.throttle != nil { state.lastAlertEnd = result.end }
             let alert = makeAlert(result, slot: slot, state: state)
             counters.alerts += 1
             emit(alert)
