@@ -395,6 +395,12 @@ public struct JSONReader {
 
     // MARK: - Numbers
 
+    private static let powersOfTen: [Double] = (0...22).map { exponent in
+        var value = 1.0
+        for _ in 0..<exponent { value *= 10 }
+        return value
+    }
+
     private mutating func parseNumber() throws(JSONError) -> Value {
         let start = index
         let negative = bytes[index] == UInt8(ascii: "-")
@@ -419,16 +425,27 @@ public struct JSONReader {
             }
         }
         var integral = true
+        var fractionDigits = 0
+        var mantissa = magnitude
         if index < count, bytes[index] == UInt8(ascii: ".") {
             integral = false
             index += 1
             guard index < count, Self.isDigit(bytes[index]) else {
                 throw JSONError(message: JSONError.invalidNumber, offset: start)
             }
-            while index < count, Self.isDigit(bytes[index]) { index += 1 }
+            while index < count, Self.isDigit(bytes[index]) {
+                let (product, o1) = mantissa.multipliedReportingOverflow(by: 10)
+                let (sum, o2) = product.addingReportingOverflow(UInt64(bytes[index] &- UInt8(ascii: "0")))
+                overflow = overflow || o1 || o2
+                mantissa = sum
+                fractionDigits += 1
+                index += 1
+            }
         }
+        var hasExponent = false
         if index < count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
             integral = false
+            hasExponent = true
             index += 1
             if index < count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
             guard index < count, Self.isDigit(bytes[index]) else {
@@ -439,6 +456,12 @@ public struct JSONReader {
         if integral, !overflow {
             if !negative, magnitude <= UInt64(Int64.max) { return .int(Int64(magnitude)) }
             if negative, magnitude <= Int64.min.magnitude { return .int(Int64(truncatingIfNeeded: 0 &- magnitude)) }
+        }
+        // Clinger's fast path: a mantissa below 2^53 divided by an exact power of ten
+        // (at most 10^22) is correctly rounded, like the slow path below.
+        if !hasExponent, !overflow, mantissa < (1 << 53), fractionDigits <= 22 {
+            let value = Double(mantissa) / Self.powersOfTen[fractionDigits]
+            return .double(negative ? -value : value)
         }
         // The grammar is checked above, so Swift's (correctly rounded) parser sees only
         // plain decimal syntax.

@@ -70,9 +70,11 @@ public struct JSONObject: Sendable, Hashable {
     @inlinable
     public subscript(key: String) -> Value? {
         get {
+            // Lengths first: most keys differ in length, and that check is free.
+            let length = key.utf8.count
             var index = keys.count - 1
             while index >= 0 {
-                if keys[index] == key { return values[index] }
+                if keys[index].utf8.count == length && keys[index] == key { return values[index] }
                 index -= 1
             }
             return nil

@@ -280,3 +280,38 @@ private func object(_ pairs: [(String, Value)]) -> Value { .object(JSONObject(pa
         }
     }
 }
+
+@Suite struct JSONReaderDecimalTests {
+    /// The fast decimal path must give exactly what Swift's correctly rounded parser gives.
+    @Test func decimalsMatchTheCorrectlyRoundedParser() throws {
+        var state: UInt64 = 0x1234_5678_9abc_def0
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 11
+        }
+        for _ in 0..<20_000 {
+            let integer = next() % 1_000_000_000
+            let digits = Int(next() % 16) + 1
+            var fraction = ""
+            for _ in 0..<digits { fraction.append(Character(String(next() % 10))) }
+            let negative = next() % 2 == 0
+            let text = (negative ? "-" : "") + "\(integer).\(fraction)"
+            let parsed = try JSONReader.parse(text)
+            guard case .double(let value) = parsed else {
+                Issue.record("\(text) did not parse as a double")
+                continue
+            }
+            #expect(value.bitPattern == Double(text)!.bitPattern, "\(text)")
+        }
+    }
+
+    @Test func edgeDecimals() throws {
+        for text in ["0.1", "0.30000000000000004", "-0.0", "9007199254740993.0", "1.7976931348623157", "123456789012345678.5", "0.000000000000000000000001"] {
+            guard case .double(let value) = try JSONReader.parse(text) else {
+                Issue.record("\(text)")
+                continue
+            }
+            #expect(value.bitPattern == Double(text)!.bitPattern, "\(text)")
+        }
+    }
+}

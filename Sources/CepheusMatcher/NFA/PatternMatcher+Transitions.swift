@@ -46,6 +46,13 @@ struct ConditionContext {
     }
 }
 
+/// A step's `where` or `until`, boxed: reading it from the matcher's arrays then costs
+/// one reference, not a copy of the expression's fields.
+final class StepCondition: Sendable {
+    let expression: CompiledExpression
+    init(_ expression: CompiledExpression) { self.expression = expression }
+}
+
 /// An edge of a decision graph: a take or ignore transition that fired.
 struct TransitionEdge {
     var action: TransitionAction
@@ -102,10 +109,11 @@ extension PatternMatcher {
     }
 
     private func evaluate(
-        _ expression: CompiledExpression?, step: Int, until: Bool, _ context: inout ConditionContext,
+        _ condition: StepCondition?, step: Int, until: Bool, _ context: inout ConditionContext,
         buffer: SharedBuffer, stats: inout MatcherStats
     ) -> Bool {
-        guard let expression else { return !until }
+        guard let condition else { return !until }
+        let expression = condition.expression
         let useShared = !expression.referencesSteps
         if let cached = context.cached(step: step, until: until, shared: useShared) { return cached }
         if useShared == false && expression.hasPrefilter {

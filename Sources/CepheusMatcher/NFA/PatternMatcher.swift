@@ -7,8 +7,8 @@ import CepheusRules
 /// key of the rule; each key's mutable part is its `MatcherState`.
 public struct PatternMatcher: Sendable {
     public let nfa: CompiledNFA
-    let conditions: [CompiledExpression?]
-    let untils: [CompiledExpression?]
+    let conditions: [StepCondition?]
+    let untils: [StepCondition?]
     let skip: SkipStrategy
     let skipStep: Int?
     let handleTimeout: Bool
@@ -18,8 +18,8 @@ public struct PatternMatcher: Sendable {
 
     public init(rule: Rule) {
         nfa = NFACompiler.compile(rule)
-        conditions = rule.pattern.map(\.condition)
-        untils = rule.pattern.map(\.until)
+        conditions = rule.pattern.map { $0.condition.map(StepCondition.init) }
+        untils = rule.pattern.map { $0.until.map(StepCondition.init) }
         skip = rule.skip
         switch rule.skip {
         case .toFirst(let name), .toLast(let name):

@@ -291,6 +291,18 @@ struct ExpressionCodeGenerator {
             }, parts)
         default:
             let operation = Self.operation(op)
+            // `field == constant` / `field != constant`, the commonest condition shape:
+            // one closure, no intermediate values.
+            if op == .equal || op == .notEqual, let constant = rightFragment.constant,
+               let path = leftFragment.path, case .event = path.root, path.components.count == 1 {
+                let field = path.components[0]
+                let wanted = op == .equal
+                return folded({ scope throws(EvaluationError) in
+                    let value: Value
+                    if case .object(let object) = scope.event { value = object[field] ?? .null } else { value = .null }
+                    return .bool(ExpressionOperations.equal(value, constant) == wanted)
+                }, parts)
+            }
             if let constant = rightFragment.constant {
                 return folded({ scope throws(EvaluationError) in try operation(try l(scope), constant) }, parts)
             }

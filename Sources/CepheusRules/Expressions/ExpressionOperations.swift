@@ -121,7 +121,15 @@ enum ExpressionOperations {
 
     /// Strings equal by Unicode scalars (not by Swift's canonical equivalence).
     static func sameScalars(_ x: String, _ y: String) -> Bool {
-        x.utf8.count == y.utf8.count && x.utf8.elementsEqual(y.utf8)
+        // Same scalars means same UTF-8 bytes: compare lengths, then the bytes.
+        guard x.utf8.count == y.utf8.count else { return false }
+        var x = x, y = y
+        return x.withUTF8 { a in
+            y.withUTF8 { b in
+                for i in 0..<a.count where a[i] != b[i] { return false }
+                return true
+            }
+        }
     }
 
     /// The sign of `i - d` computed exactly: -1, 0 or 1; `nil` when `d` is NaN.
