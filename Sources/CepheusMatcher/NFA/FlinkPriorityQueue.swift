@@ -11,6 +11,10 @@ public struct FlinkPriorityQueue: Sendable {
 
     public init() {}
 
+    public init(capacity: Int) {
+        elements.reserveCapacity(capacity)
+    }
+
     @inline(__always)
     private func compare(_ a: Element, _ b: Element) -> Int { ComputationState.compare(a, b) }
 

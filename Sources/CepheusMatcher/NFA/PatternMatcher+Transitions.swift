@@ -93,8 +93,8 @@ final class MatchedEventsLoader {
 }
 
 extension PatternMatcher {
-    func check(_ condition: TransitionCondition, _ context: inout ConditionContext, buffer: SharedBuffer, stats: inout MatcherStats) -> Bool {
-        switch condition {
+    func check(_ condition: Int, _ context: inout ConditionContext, buffer: SharedBuffer, stats: inout MatcherStats) -> Bool {
+        switch table.conditions[condition] {
         case .always:
             return true
         case .not(let inner):
@@ -172,7 +172,8 @@ extension PatternMatcher {
         var totalIgnore = 0
         stack.append(computation.state)
         while let current = stack.popLast() {
-            for transition in nfa.states[current].transitions {
+            for index in table.ranges[current] {
+                let transition = table.transitions[index]
                 guard check(transition.condition, &context, buffer: buffer, stats: &stats) else { continue }
                 switch transition.action {
                 case .proceed:
@@ -187,7 +188,7 @@ extension PatternMatcher {
             }
         }
 
-        let isStart = nfa.states[computation.state].kind == .start
+        let isStart = table.kinds[computation.state] == .start
         // Only the self-loop ignore fired: Flink re-adds the same partial match with the
         // same version, locking and then releasing its buffer entry, a net no-op.
         if !isStart && totalTake == 0 && totalIgnore == 0 && edges.count == 1 {
@@ -220,7 +221,7 @@ extension PatternMatcher {
                 let currentVersion = computation.version.increase(takeBranchesToVisit)
                 let nextVersion = currentVersion.addStage()
                 takeBranchesToVisit -= 1
-                let newEntry = buffer.put(step: nfa.states[edge.source].step, event: eventKey, previous: computation.previousEntry, version: currentVersion)
+                let newEntry = buffer.put(step: table.steps[edge.source], event: eventKey, event, previous: computation.previousEntry, version: currentVersion)
                 let start = isStart ? event.timestamp : computation.startTimestamp
                 let startEvent = isStart ? eventKey : computation.startEvent
                 addState(edge.target, newEntry, nextVersion, start, event.timestamp, startEvent)
@@ -244,9 +245,10 @@ extension PatternMatcher {
     private func findFinalStateAfterProceed(_ state: Int, _ context: inout ConditionContext, buffer: SharedBuffer, stats: inout MatcherStats) -> Int? {
         var stack = [state]
         while let current = stack.popLast() {
-            for transition in nfa.states[current].transitions where transition.action == .proceed {
+            for index in table.ranges[current] where table.transitions[index].action == .proceed {
+                let transition = table.transitions[index]
                 guard check(transition.condition, &context, buffer: buffer, stats: &stats) else { continue }
-                if nfa.states[transition.target].kind == .final { return transition.target }
+                if table.kinds[transition.target] == .final { return transition.target }
                 stack.append(transition.target)
             }
         }
@@ -269,14 +271,15 @@ extension PatternMatcher {
         var context = ConditionContext(computation: .start(nfa.start, version: DeweyNumber.one), event: event, key: key)
         let empty = SharedBuffer()
         if !startHasProceed {
-            for transition in nfa.states[nfa.start].transitions where transition.action == .take {
-                if check(transition.condition, &context, buffer: empty, stats: &stats) { return true }
+            for index in table.ranges[nfa.start] where table.transitions[index].action == .take {
+                if check(table.transitions[index].condition, &context, buffer: empty, stats: &stats) { return true }
             }
             return false
         }
         var stack = [nfa.start]
         while let current = stack.popLast() {
-            for transition in nfa.states[current].transitions {
+            for index in table.ranges[current] {
+                let transition = table.transitions[index]
                 guard check(transition.condition, &context, buffer: empty, stats: &stats) else { continue }
                 switch transition.action {
                 case .proceed: stack.append(transition.target)

@@ -7,6 +7,7 @@ import CepheusRules
 /// key of the rule; each key's mutable part is its `MatcherState`.
 public struct PatternMatcher: Sendable {
     public let nfa: CompiledNFA
+    let table: TransitionTable
     let conditions: [StepCondition?]
     let untils: [StepCondition?]
     let skip: SkipStrategy
@@ -18,6 +19,7 @@ public struct PatternMatcher: Sendable {
 
     public init(rule: Rule) {
         nfa = NFACompiler.compile(rule)
+        table = TransitionTable(nfa)
         conditions = rule.pattern.map { $0.condition.map(StepCondition.init) }
         untils = rule.pattern.map { $0.until.map(StepCondition.init) }
         skip = rule.skip
@@ -42,8 +44,7 @@ public struct PatternMatcher: Sendable {
         results: inout [MatchResult], stats: inout MatcherStats
     ) {
         let eventKey = EventKey(timestamp: event.timestamp, sequence: event.sequence)
-        state.buffer.registerEvent(event, key: eventKey)
-        var newPartialMatches = FlinkPriorityQueue()
+        var newPartialMatches = FlinkPriorityQueue(capacity: state.partialMatches.count + 2)
         var potentialMatches = FlinkPriorityQueue()
         var live = 0
         var shared = EventConditionCache()
@@ -60,7 +61,7 @@ public struct PatternMatcher: Sendable {
             retained.removeAll(keepingCapacity: true)
             var discard = false
             for candidate in next {
-                switch nfa.states[candidate.state].kind {
+                switch table.kinds[candidate.state] {
                 case .final:
                     potentialMatches.add(candidate)
                 case .stop:
@@ -101,7 +102,6 @@ public struct PatternMatcher: Sendable {
             }
         }
         state.partialMatches = newPartialMatches
-        state.buffer.releaseEvent(eventKey)
     }
 
     // MARK: advanceTime
@@ -118,7 +118,7 @@ public struct PatternMatcher: Sendable {
         var potentialMatches = FlinkPriorityQueue()
         var timeouts: [MatchResult] = []
         for computation in state.partialMatches.elements {
-            let kind = nfa.states[computation.state].kind
+            let kind = table.kinds[computation.state]
             let (elapsed, overflow) = timestamp.subtractingReportingOverflow(computation.startTimestamp)
             let timedOut = kind != .start && (overflow || elapsed >= window)
             if timedOut {

@@ -9,6 +9,11 @@ public struct EventKey: Hashable, Comparable, Sendable {
         self.sequence = sequence
     }
 
+    /// One word into the hasher instead of two.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(UInt64(bitPattern: timestamp) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(bitPattern: sequence))
+    }
+
     public static func < (lhs: EventKey, rhs: EventKey) -> Bool {
         lhs.timestamp != rhs.timestamp ? lhs.timestamp < rhs.timestamp : lhs.sequence < rhs.sequence
     }
@@ -18,4 +23,11 @@ public struct EventKey: Hashable, Comparable, Sendable {
 public struct NodeKey: Hashable, Sendable {
     public var event: EventKey
     public var step: Int32
+
+    /// One word into the hasher instead of three.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(
+            (UInt64(bitPattern: event.timestamp) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(bitPattern: event.sequence))
+                &* 0xBF58_476D_1CE4_E5B9 ^ UInt64(UInt32(bitPattern: step)))
+    }
 }

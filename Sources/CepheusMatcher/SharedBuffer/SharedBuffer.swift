@@ -34,14 +34,15 @@ public struct SharedBuffer: Sendable {
     public var nodeCount: Int { nodes.count }
     public var isEmpty: Bool { nodes.isEmpty && events.isEmpty }
 
-    /// Registers the event being processed; the caller releases it with
-    /// `releaseEvent` when processing ends (Flink's `EventWrapper`).
-    mutating func registerEvent(_ event: Event, key: EventKey) {
-        events[key] = StoredEvent(event: event, references: 1)
-    }
-
-    mutating func lockEvent(_ key: EventKey) {
-        events[key]?.references += 1
+    /// Holds `event` for one more node. Flink registers every event it processes and
+    /// releases it afterwards; an event no node takes is never stored here instead,
+    /// which is the same state after every event without two dictionary writes.
+    mutating func lockEvent(_ key: EventKey, _ event: Event) {
+        if let index = events.index(forKey: key) {
+            events.values[index].references += 1
+        } else {
+            events[key] = StoredEvent(event: event, references: 1)
+        }
     }
 
     mutating func releaseEvent(_ key: EventKey) {
@@ -57,12 +58,12 @@ public struct SharedBuffer: Sendable {
     func event(_ key: EventKey) -> Event? { events[key]?.event }
 
     /// Adds the node (event taken by step) with an edge to `previous`.
-    mutating func put(step: Int, event: EventKey, previous: NodeKey?, version: DeweyNumber) -> NodeKey {
+    mutating func put(step: Int, event: EventKey, _ stored: Event, previous: NodeKey?, version: DeweyNumber) -> NodeKey {
         if let previous { lockNode(previous, version: version) }
         let key = NodeKey(event: event, step: Int32(step))
         if nodes[key] == nil {
             nodes[key] = Node(edges: [], references: 0)
-            lockEvent(event)
+            lockEvent(event, stored)
         }
         nodes[key]!.edges.append(Edge(target: previous, version: version, references: 0))
         return key
