@@ -1,6 +1,9 @@
 /// Per-event results of the conditions that name no step (two bits per step: known,
-/// value), shared by every partial match of a key while one event is processed.
-struct EventConditionCache: Sendable {
+/// value), shared by every partial match of a key while one event is processed, and
+/// filled first by `PatternMatcher.probe`.
+public struct EventConditionCache: Sendable {
+    public init() {}
+
     private var whereBits: UInt64 = 0
     private var untilBits: UInt64 = 0
     /// The same for the step-free prefilters of conditions that name steps.

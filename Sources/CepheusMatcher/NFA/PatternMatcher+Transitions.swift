@@ -258,17 +258,17 @@ extension PatternMatcher {
     /// `true` when `event` can start a partial match (some take edge of the start
     /// state's decision graph fires). A key without state needs no state for an event
     /// that cannot start one: the runtime skips it without allocating anything.
-    public func canStart(_ event: Event, key: Value, stats: inout MatcherStats) -> Bool {
+    public func canStart(_ event: Event, key: Value, stats: inout MatcherStats, conditions: EventConditionCache = EventConditionCache()) -> Bool {
         // Type errors are counted here only when nothing starts: otherwise `process`
         // evaluates the same conditions again and counts them itself.
         var scratch = MatcherStats()
-        let result = canStart(event, key: key, scratch: &scratch)
+        let result = canStart(event, key: key, scratch: &scratch, conditions: conditions)
         if !result { stats.conditionTypeErrors += scratch.conditionTypeErrors }
         return result
     }
 
-    private func canStart(_ event: Event, key: Value, scratch stats: inout MatcherStats) -> Bool {
-        var context = ConditionContext(computation: .start(nfa.start, version: DeweyNumber.one), event: event, key: key)
+    private func canStart(_ event: Event, key: Value, scratch stats: inout MatcherStats, conditions: EventConditionCache) -> Bool {
+        var context = ConditionContext(computation: .start(nfa.start, version: DeweyNumber.one), event: event, key: key, shared: conditions)
         let empty = SharedBuffer()
         if !startHasProceed {
             for index in table.ranges[nfa.start] where table.transitions[index].action == .take {

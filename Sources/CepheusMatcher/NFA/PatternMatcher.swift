@@ -16,6 +16,9 @@ public struct PatternMatcher: Sendable {
     let maxPartialMatches: Int
     let stepCount: Int
     let startHasProceed: Bool
+    /// States whose partial matches an event satisfying no step's condition leaves as
+    /// they are.
+    let quiet: [Bool]
 
     public init(rule: Rule) {
         nfa = NFACompiler.compile(rule)
@@ -33,6 +36,7 @@ public struct PatternMatcher: Sendable {
         maxPartialMatches = max(1, rule.maxPartialMatches)
         stepCount = rule.pattern.count
         startHasProceed = nfa.states[nfa.start].transitions.contains { $0.action == .proceed }
+        quiet = table.quietStates(hasWhere: rule.pattern.map { $0.condition != nil })
     }
 
     // MARK: process
@@ -41,13 +45,14 @@ public struct PatternMatcher: Sendable {
     /// to `results`.
     public func process(
         _ state: inout MatcherState, event: Event, key: Value,
-        results: inout [MatchResult], stats: inout MatcherStats
+        results: inout [MatchResult], stats: inout MatcherStats,
+        conditions: EventConditionCache = EventConditionCache()
     ) {
         let eventKey = EventKey(timestamp: event.timestamp, sequence: event.sequence)
         var newPartialMatches = FlinkPriorityQueue(capacity: state.partialMatches.count + 2)
         var potentialMatches = FlinkPriorityQueue()
         var live = 0
-        var shared = EventConditionCache()
+        var shared = conditions
         var next: [ComputationState] = []
         var edges: [TransitionEdge] = []
         var retained: [ComputationState] = []
@@ -102,6 +107,52 @@ public struct PatternMatcher: Sendable {
             }
         }
         state.partialMatches = newPartialMatches
+    }
+
+    /// `true` when every partial match of `state` is in a quiet state: an event that
+    /// is not relevant (`isRelevant`) would leave all of them exactly as they are.
+    public func isQuiet(_ state: MatcherState) -> Bool {
+        guard state.completedMatches.isEmpty else { return false }
+        for computation in state.partialMatches.elements where !quiet[computation.state] { return false }
+        return true
+    }
+
+    /// `false` when `event` satisfies no step's `where` or `until`: for a key whose
+    /// partial matches are all quiet (`isQuiet`) the runtime then skips the step
+    /// altogether. Conditions it evaluates are kept in `conditions` for `process`. A type
+    /// error, or a condition that can only be decided per partial match, makes the
+    /// event relevant.
+    public func isRelevant(_ event: Event, key: Value, conditions: inout EventConditionCache) -> Bool {
+        let scope = EvaluationScope(event: event.value, key: key)
+        for step in 0..<stepCount {
+            if decidesTrue(conditions: &conditions, step: step, until: false, scope) { return true }
+            if untils[step] != nil, decidesTrue(conditions: &conditions, step: step, until: true, scope) { return true }
+        }
+        return false
+    }
+
+    /// Whether the condition may hold for some partial match (caching what it learns).
+    private func decidesTrue(conditions cache: inout EventConditionCache, step: Int, until: Bool, _ scope: EvaluationScope) -> Bool {
+        guard let condition = until ? untils[step] : conditions[step] else { return !until }
+        let expression = condition.expression
+        if !expression.referencesSteps {
+            if let cached = cache.cached(step: step, until: until) { return cached }
+            switch expression.test(scope) {
+            case .matched:
+                cache.store(step: step, until: until, true)
+                return true
+            case .notMatched:
+                cache.store(step: step, until: until, false)
+                return false
+            case .typeError:
+                return true  // evaluated (and counted) again where it matters
+            }
+        }
+        if let cached = cache.cachedPrefilter(step: step, until: until) { return cached }
+        guard let outcome = expression.testPrefilter(scope) else { return true }
+        let passes = outcome != .notMatched
+        cache.storePrefilter(step: step, until: until, passes)
+        return passes
     }
 
     // MARK: advanceTime

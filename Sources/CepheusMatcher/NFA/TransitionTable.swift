@@ -54,4 +54,45 @@ struct TransitionTable: Sendable {
         kinds = nfa.states.map(\.kind)
         steps = nfa.states.map(\.step)
     }
+
+    /// For each state: `true` when an event for which every step's `where` and `until`
+    /// is false leaves a partial match in that state exactly as it was (Flink re-adds it
+    /// unchanged, same version). `hasWhere[s]` says whether step `s` has a `where` (a
+    /// step without one matches everything).
+    func quietStates(hasWhere: [Bool]) -> [Bool] {
+        func holds(_ condition: Int) -> Bool {
+            switch conditions[condition] {
+            case .always: return true
+            case .stepWhere(let step): return !hasWhere[step]
+            case .stepUntil: return false
+            case .not(let inner): return !holds(inner)
+            case .and(let left, let right): return holds(left) && holds(right)
+            }
+        }
+        var quiet = Array(repeating: false, count: kinds.count)
+        for state in kinds.indices {
+            switch kinds[state] {
+            case .final, .stop: continue
+            case .start, .normal, .pending: break
+            }
+            var selfIgnores = 0, otherEdges = 0
+            var stack = [state]
+            var visited = 0
+            while let current = stack.popLast() {
+                visited += 1
+                if visited > 10_000 { break }
+                for index in ranges[current] where holds(transitions[index].condition) {
+                    let transition = transitions[index]
+                    switch transition.action {
+                    case .proceed: stack.append(transition.target)
+                    case .ignore where transition.target == state: selfIgnores += 1
+                    case .ignore, .take: otherEdges += 1
+                    }
+                }
+            }
+            if visited > 10_000 { continue }
+            quiet[state] = kinds[state] == .start ? otherEdges == 0 : (otherEdges == 0 && selfIgnores == 1)
+        }
+        return quiet
+    }
 }

@@ -13,6 +13,8 @@ final class KeyState {
     var matcher: MatcherState
     /// `end` of the last alert emitted for this (rule, key), for `throttle`.
     var lastAlertEnd: Int64?
+    /// Every partial match waits in a quiet state (see `PatternMatcher.isQuiet`).
+    var quiet = false
     /// Event time of the timer queued for this key, if any.
     var scheduledTimer: Int64?
 

@@ -90,13 +90,23 @@ public final class RuntimeEngine {
                 counters.keySkipped += 1
                 continue
             }
+            var conditions = EventConditionCache()
             let lookup = KeyState.lookupKey(key)
             let state: KeyState
             if let existing = slot.states[lookup] {
                 state = existing
+                // An event no step can take changes nothing for partial matches that
+                // wait in quiet states (Flink would re-add each one unchanged).
+                if state.quiet && !slot.matcher.isRelevant(event, key: key, conditions: &conditions) {
+                    if let due = state.matcher.nextWindowEnd(window: slot.window), due <= event.timestamp {
+                        // Windows still close in order before later events of the key.
+                    } else {
+                        continue
+                    }
+                }
             } else {
                 // Most events start nothing: a key without state stays without state.
-                guard slot.matcher.canStart(event, key: key, stats: &slot.stats) else { continue }
+                guard slot.matcher.canStart(event, key: key, stats: &slot.stats, conditions: conditions) else { continue }
                 state = KeyState(key: key, lookupKey: lookup, matcher: MatcherState(matcher: slot.matcher))
                 slot.states[lookup] = state
             }
@@ -104,7 +114,7 @@ public final class RuntimeEngine {
             if let due = state.matcher.nextWindowEnd(window: slot.window), due <= event.timestamp {
                 slot.matcher.advanceTime(&state.matcher, to: event.timestamp, results: &results, stats: &slot.stats)
             }
-            slot.matcher.process(&state.matcher, event: event, key: key, results: &results, stats: &slot.stats)
+            slot.matcher.process(&state.matcher, event: event, key: key, results: &results, stats: &slot.stats, conditions: conditions)
             deliver(results, slot: slot, state: state)
             settle(slot, state)
         }
@@ -112,6 +122,7 @@ public final class RuntimeEngine {
 
     /// After a key was touched: queue its next window end, or forget an idle key.
     private func settle(_ slot: RuleSlot, _ state: KeyState) {
+        state.quiet = slot.matcher.isQuiet(state.matcher)
         if let due = state.matcher.nextWindowEnd(window: slot.window) {
             // An earlier timer stays: when it fires it finds nothing due yet and queues
             // the next one. Window ends only move later, so this keeps the queue short.
