@@ -5,7 +5,7 @@ import CepheusRules
 /// semantics: `process` feeds one event (Flink's `NFA.process`), `advanceTime` closes
 /// windows (Flink's `NFA.advanceTime`). The matcher is immutable and shared by every
 /// key of the rule; each key's mutable part is its `MatcherState`.
-public struct PatternMatcher: Sendable {
+public final class PatternMatcher: Sendable {
     public let nfa: CompiledNFA
     let table: TransitionTable
     let conditions: [StepCondition?]
