@@ -4,8 +4,8 @@ import CepheusMatcher
 /// The state of one (rule, key): the matcher's partial matches and the throttle.
 final class KeyState {
     let key: Value
-    /// `key` with integral floats as integers, so `3` and `3.0` are one key.
-    let lookupKey: Value
+    /// `key` normalized and hashed: the key of the rule's state table.
+    let lookupKey: HashedKey
     /// The key as canonical compact JSON (alert ids), computed on first use.
     lazy var canonicalKey: String = key.canonicalJSONString
     /// The key group (stable FNV-1a of the canonical key): what sharding and savepoints use.
@@ -18,23 +18,10 @@ final class KeyState {
     /// Event time of the timer queued for this key, if any.
     var scheduledTimer: Int64?
 
-    init(key: Value, lookupKey: Value, matcher: MatcherState) {
+    init(key: Value, lookupKey: HashedKey, matcher: MatcherState) {
         self.key = key
         self.lookupKey = lookupKey
         self.matcher = matcher
     }
 }
 
-extension KeyState {
-    /// The dictionary key for `key`: integral doubles become integers, recursively.
-    static func lookupKey(_ key: Value) -> Value {
-        switch key {
-        case .double(let d) where d.rounded() == d && Swift.abs(d) < 9.007_199_254_740_992e15:
-            return .int(Int64(d))
-        case .array(let parts) where parts.contains(where: { if case .double = $0 { return true }; return false }):
-            return .array(parts.map(lookupKey))
-        default:
-            return key
-        }
-    }
-}

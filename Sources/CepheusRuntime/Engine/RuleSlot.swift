@@ -7,7 +7,9 @@ final class RuleSlot {
     let rule: Rule
     let version: Int
     let matcher: PatternMatcher
-    var states: [Value: KeyState] = [:]
+    var states: [HashedKey: KeyState] = [:]
+    /// Index of this rule's key expression among the engine's distinct ones.
+    var keyCacheIndex = 0
     var stats = MatcherStats()
     /// The slot that took this one's key states over (a new version of the rule).
     var successor: RuleSlot?
@@ -30,6 +32,12 @@ final class RuleSlot {
         keyIsComposite = rule.keyIsComposite
         window = rule.within
         throttle = rule.alert.throttle
+    }
+
+    /// Rules with equal signatures compute equal keys.
+    var keySignature: String {
+        guard let keyExpressions else { return "" }
+        return (keyIsComposite ? "[" : "") + keyExpressions.map(\.text).joined(separator: "\u{1F}")
     }
 
     /// The slot now in charge of this slot's keys, or `nil` if the rule is gone.

@@ -8,6 +8,7 @@ extension RuntimeEngine {
     /// any other change keeps them, and the throttle state.
     @discardableResult
     public func install(_ rule: Rule) -> Int {
+        defer { assignKeyCacheIndices() }
         let version = (versionCounters[rule.id] ?? 0) + 1
         versionCounters[rule.id] = version
         if let index = slotIndex[rule.id] {
@@ -32,6 +33,22 @@ extension RuntimeEngine {
     }
 
     /// Removes a rule and its state; `false` if no such rule is loaded.
+    /// Gives rules that key by the same expression the same key-cache slot.
+    func assignKeyCacheIndices() {
+        for slot in slots {
+            let signature = slot.keySignature
+            if let index = keyCacheIndices[signature] {
+                slot.keyCacheIndex = index
+            } else {
+                slot.keyCacheIndex = keyCacheIndices.count
+                keyCacheIndices[signature] = slot.keyCacheIndex
+            }
+        }
+        if keyCache.count < keyCacheIndices.count {
+            keyCache.append(contentsOf: Array(repeating: KeyCacheEntry(), count: keyCacheIndices.count - keyCache.count))
+        }
+    }
+
     @discardableResult
     public func remove(ruleId: String) -> Bool {
         guard let index = slotIndex[ruleId] else { return false }

@@ -85,13 +85,18 @@ public final class RuntimeEngine {
     }
 
     private func dispatch(_ event: Event) {
+        keyEpoch += 1
         for slot in slots where slot.enabled {
-            guard let key = keyOf(event, slot: slot) else {
+            let cacheIndex = slot.keyCacheIndex
+            if keyCache[cacheIndex].epoch != keyEpoch {
+                let value = keyOf(event, slot: slot)
+                keyCache[cacheIndex] = KeyCacheEntry(epoch: keyEpoch, key: value.map { ($0, HashedKey($0)) })
+            }
+            guard let (key, lookup) = keyCache[cacheIndex].key else {
                 counters.keySkipped += 1
                 continue
             }
             var conditions = EventConditionCache()
-            let lookup = KeyState.lookupKey(key)
             let state: KeyState
             if let existing = slot.states[lookup] {
                 state = existing
@@ -148,6 +153,9 @@ public final class RuntimeEngine {
         counters.typeErrors = typeErrors + retiredTypeErrors + alertTypeErrors
     }
 
+    var keyCacheIndices: [String: Int] = [:]
+    var keyCache: [KeyCacheEntry] = []
+    private var keyEpoch: Int64 = 0
     var retiredDropped = 0
     var retiredTypeErrors = 0
     var alertTypeErrors = 0
