@@ -22,6 +22,20 @@ public enum StableHash {
     /// canonical numbers, so `3` and `3.0` land in the same group, modulo `groups`.
     public static func keyGroup(of key: Value, groups: Int = 128) -> Int {
         precondition(groups > 0, "groups must be positive")
+        // Fast path for the commonest key, a string that needs no escaping: its
+        // canonical JSON is the bytes between two quotes.
+        if case .string(var text) = key {
+            let hash: UInt64? = text.withUTF8 { utf8 in
+                var hash = fnvOffsetBasis
+                hash = (hash ^ 0x22) &* fnvPrime
+                for byte in utf8 {
+                    if byte < 0x20 || byte == 0x22 || byte == 0x5C { return nil }
+                    hash = (hash ^ UInt64(byte)) &* fnvPrime
+                }
+                return (hash ^ 0x22) &* fnvPrime
+            }
+            if let hash { return Int(hash % UInt64(groups)) }
+        }
         var bytes: [UInt8] = []
         JSONWriter(canonicalNumbers: true).write(key, into: &bytes)
         return Int(fnv1a64(bytes) % UInt64(groups))

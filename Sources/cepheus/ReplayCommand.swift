@@ -40,12 +40,18 @@ struct ReplayCommand: ParsableCommand {
     @Flag(help: "Print per-rule matcher statistics to stderr (before the summary).")
     var stats = false
 
+    @Option(help: "Worker threads: (rule, key) states are sharded by key group over them. The alerts are the same set for any count; their order is fixed for a given count.")
+    var workers: Int = 1
+
     func validate() throws {
         if DurationParser.milliseconds(outOfOrderness) == nil {
             throw ValidationError("--out-of-orderness: '\(outOfOrderness)' is not a duration (e.g. 0s, 500ms, 1m)")
         }
         if rules.isEmpty {
             throw ValidationError("--rules PATH is required")
+        }
+        if workers < 1 || workers > 256 {
+            throw ValidationError("--workers must be between 1 and 256")
         }
     }
 
@@ -91,7 +97,8 @@ struct ReplayCommand: ParsableCommand {
         )
         let session = ReplaySession(
             rules: loaded, sourceName: sourceName,
-            outOfOrderness: DurationParser.milliseconds(outOfOrderness)!, timeField: timeField, sinks: sinks)
+            outOfOrderness: DurationParser.milliseconds(outOfOrderness)!, timeField: timeField,
+            workers: workers, sinks: sinks)
         let counters: RuntimeCounters
         do {
             counters = try session.run(&reader)
@@ -104,7 +111,7 @@ struct ReplayCommand: ParsableCommand {
         lateWriter?.close()
         rejectedWriter?.close()
         if stats {
-            for rule in session.engine.ruleStatistics {
+            for rule in session.ruleStatistics {
                 StandardError.write("rule \(rule.id): steps=\(rule.steps) partial_matches=\(rule.partialMatches) keys=\(rule.keys)\n")
             }
         }

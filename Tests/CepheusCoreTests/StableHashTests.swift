@@ -30,3 +30,13 @@ import Testing
         #expect(groups.count > 120)
     }
 }
+
+@Suite struct StableHashFastPathTests {
+    /// The string fast path hashes exactly the canonical JSON bytes, like the slow path.
+    @Test func stringFastPathEqualsCanonicalJSONHash() {
+        for text in ["alice", "", "u123", "ünïcödé", "with \"quote\"", "tab\there", "back\\slash"] {
+            let canonical = Array(Value.string(text).canonicalJSONString.utf8)
+            #expect(StableHash.keyGroup(of: .string(text)) == Int(StableHash.fnv1a64(canonical) % 128), "\(text)")
+        }
+    }
+}

@@ -32,7 +32,7 @@ import Testing
             sinks: .init(alert: { alerts.append($0) }, rejected: { line, reason, _ in rejected.append("\(line): \(reason)") }))
         for line in lines { session.feed(ArraySlice(Array(line.utf8))) }
         session.finish()
-        return (alerts, session.engine.counters, rejected)
+        return (alerts, session.counters, rejected)
     }
 
     func login(_ ts: Int, _ user: String, _ ok: Bool, ip: String = "10.0.0.1") -> String {

@@ -128,3 +128,26 @@ enum CLI {
         #expect(a.stdout.split(separator: "\n").count == 500)
     }
 }
+
+@Suite(.serialized) struct WorkerCountTests {
+    /// rules.md section 1: the alerts are the same for any number of workers.
+    @Test func sameAlertsForAnyWorkerCount() {
+        let dir = CLI.makeTempDirectory()
+        let events = CLI.run(["gen", "--events", "30000", "--keys", "300", "--seed", "11"])
+        #expect(events.status == 0)
+        CLI.write(events.stdout, to: dir + "/events.jsonl")
+        var outputs: [[Substring]] = []
+        var summaries: [String] = []
+        for workers in ["1", "2", "3"] {
+            let result = CLI.run(["replay", "--rules", "rules/", "--events", dir + "/events.jsonl", "--workers", workers])
+            #expect(result.status == 0, "\(result.stderr)")
+            outputs.append(result.stdout.split(separator: "\n").sorted())
+            summaries.append(String(result.stderr.split(separator: "\n").last ?? ""))
+        }
+        #expect(outputs[0].count > 10)
+        #expect(outputs[0] == outputs[1])
+        #expect(outputs[0] == outputs[2])
+        #expect(summaries[0] == summaries[1])
+        #expect(summaries[0] == summaries[2])
+    }
+}

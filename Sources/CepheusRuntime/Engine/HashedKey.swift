@@ -36,4 +36,6 @@ struct KeyCacheEntry {
     var epoch: Int64 = -1
     /// `nil` when the key was null or failed.
     var key: (value: Value, hashed: HashedKey)?
+    /// With sharding: whether this engine owns the key's key group.
+    var owned = true
 }

@@ -13,6 +13,10 @@ public final class RuntimeEngine {
     public internal(set) var counters = RuntimeCounters()
     /// The current watermark (`Int64.min` before the first advance).
     public private(set) var watermark: Int64 = .min
+    /// With several workers: this engine owns the (rule, key) states whose key group
+    /// (`StableHash.keyGroup`, 128 groups) modulo `count` is `index`, and ignores the
+    /// others. Events without a key are counted by shard 0 only.
+    public var shard: (index: Int, count: Int)?
     /// Messages about rejected control records and other non-fatal problems.
     public var onDiagnostic: (String) -> Void = { _ in }
 
@@ -34,9 +38,9 @@ public final class RuntimeEngine {
         slots.map { ($0.rule.id, $0.version) }
     }
 
-    /// Per rule: id, partial-match steps taken, live partial matches, keys with state.
-    public var ruleStatistics: [(id: String, steps: Int, partialMatches: Int, keys: Int)] {
-        slots.map { ($0.rule.id, $0.stats.steps, $0.partialMatchCount, $0.states.count) }
+    /// Per rule: partial-match steps taken, live partial matches, keys with state.
+    public var ruleStatistics: [RuleStatistics] {
+        slots.map { RuleStatistics(id: $0.rule.id, steps: $0.stats.steps, partialMatches: $0.partialMatchCount, keys: $0.states.count) }
     }
 
     /// Live partial matches over all rules and keys.
@@ -55,12 +59,6 @@ public final class RuntimeEngine {
         }
     }
 
-    /// Counts input lines that never became records (the reader's verdicts).
-    public func countRejected(_ n: Int = 1) { counters.rejected += n }
-    public func countLate(_ n: Int = 1) {
-        counters.late += n
-        counters.events += n
-    }
 
     // MARK: time
 
@@ -90,12 +88,17 @@ public final class RuntimeEngine {
             let cacheIndex = slot.keyCacheIndex
             if keyCache[cacheIndex].epoch != keyEpoch {
                 let value = keyOf(event, slot: slot)
-                keyCache[cacheIndex] = KeyCacheEntry(epoch: keyEpoch, key: value.map { ($0, HashedKey($0)) })
+                var owned = true
+                if let shard, let value {
+                    owned = StableHash.keyGroup(of: value) % shard.count == shard.index
+                }
+                keyCache[cacheIndex] = KeyCacheEntry(epoch: keyEpoch, key: value.map { ($0, HashedKey($0)) }, owned: owned)
             }
             guard let (key, lookup) = keyCache[cacheIndex].key else {
-                counters.keySkipped += 1
+                if shard == nil || shard!.index == 0 { counters.keySkipped += 1 }
                 continue
             }
+            guard keyCache[cacheIndex].owned else { continue }
             var conditions = EventConditionCache()
             let state: KeyState
             if let existing = slot.states[lookup] {

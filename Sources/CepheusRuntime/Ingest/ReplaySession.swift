@@ -28,18 +28,73 @@ public final class ReplaySession {
         }
     }
 
-    public let engine: RuntimeEngine
+    /// The engine, when the session runs on one worker (the caller's thread).
+    public let engine: RuntimeEngine?
+    private let pool: WorkerPool?
     private var decoder: EventDecoder
     private var watermark: WatermarkTracker
     private let sinks: Sinks
     private var line: Int64 = 0
+    /// What the reader counts: events read, late, rejected.
+    private var readerCounters = RuntimeCounters()
+    private var summaries: [WorkerPool.Summary]?
 
-    public init(rules: [Rule], sourceName: String, outOfOrderness: Int64 = 0, timeField: String = "ts", sinks: Sinks) {
-        self.engine = RuntimeEngine(rules: rules, emit: sinks.alert)
+    /// A session on `workers` engines; with more than one, (rule, key) states are
+    /// sharded by key group over worker threads and the alerts are the same set.
+    public init(
+        rules: [Rule], sourceName: String, outOfOrderness: Int64 = 0, timeField: String = "ts",
+        workers: Int = 1, sinks: Sinks
+    ) {
+        if workers > 1 {
+            engine = nil
+            pool = WorkerPool(rules: rules, workers: workers, emit: sinks.alert, diagnostic: sinks.diagnostic)
+        } else {
+            let engine = RuntimeEngine(rules: rules, emit: sinks.alert)
+            engine.onDiagnostic = sinks.diagnostic
+            self.engine = engine
+            pool = nil
+        }
         self.decoder = EventDecoder(timeField: timeField, sourceName: sourceName)
         self.watermark = WatermarkTracker(outOfOrderness: outOfOrderness)
         self.sinks = sinks
-        engine.onDiagnostic = sinks.diagnostic
+    }
+
+    private func consume(_ record: InputRecord) {
+        if let engine { engine.consume(record) } else { pool!.consume(record) }
+    }
+
+    /// The run's counters: the reader's (events, late, rejected) and the engines'.
+    public var counters: RuntimeCounters {
+        var total = readerCounters
+        let engines: [RuntimeCounters] = engine.map { [$0.counters] } ?? summaries?.map(\.counters) ?? []
+        for (index, counters) in engines.enumerated() {
+            total.keySkipped += counters.keySkipped
+            total.throttled += counters.throttled
+            total.alerts += counters.alerts
+            total.partialMatchesDiscarded += counters.partialMatchesDiscarded
+            total.partialMatchesDropped += counters.partialMatchesDropped
+            total.typeErrors += counters.typeErrors
+            if index == 0 {
+                // Every engine applies every control record; count them once.
+                total.controlApplied += counters.controlApplied
+                total.controlRejected += counters.controlRejected
+            }
+        }
+        return total
+    }
+
+    /// Per-rule statistics, summed over workers.
+    public var ruleStatistics: [RuleStatistics] {
+        let all: [[RuleStatistics]] = engine.map { [$0.ruleStatistics] } ?? summaries?.map(\.rules) ?? []
+        guard var total = all.first else { return [] }
+        for other in all.dropFirst() {
+            for (index, rule) in other.enumerated() where index < total.count {
+                total[index].steps += rule.steps
+                total[index].partialMatches += rule.partialMatches
+                total[index].keys += rule.keys
+            }
+        }
+        return total
     }
 
     /// Reads every line of `reader`, then ends the input.
@@ -50,12 +105,12 @@ public final class ReplaySession {
                 feed(bytes)
             case .tooLong(let count):
                 line += 1
-                engine.countRejected()
+                readerCounters.rejected += 1
                 sinks.rejected?(line, "line longer than \(reader.maxLineBytes) bytes (\(count) bytes)", [])
             }
         }
         finish()
-        return engine.counters
+        return counters
     }
 
     /// Feeds one line (without its newline).
@@ -65,31 +120,34 @@ public final class ReplaySession {
         case .blank:
             break
         case .rejected(let reason):
-            engine.countRejected()
+            readerCounters.rejected += 1
             sinks.rejected?(line, reason, bytes)
         case .control(let value):
             let position = RecordPosition(source: decoder.sourceName, line: line)
             switch ControlRecord.parse(value) {
             case .success(let record):
-                engine.consume(.control(record, position: position))
+                consume(.control(record, position: position))
             case .failure(let error):
-                engine.rejectControl(position, error.messages)
+                readerCounters.controlRejected += 1
+                for message in error.messages { sinks.diagnostic("\(position): control record rejected: \(message)") }
             }
         case .event(let value, let timestamp, let id):
+            readerCounters.events += 1
             if watermark.isLate(timestamp) {
-                engine.countLate()
+                readerCounters.late += 1
                 sinks.late?(bytes)
                 return
             }
-            engine.consume(.event(Event(value: value, timestamp: timestamp, id: id, sequence: line)))
+            consume(.event(Event(value: value, timestamp: timestamp, id: id, sequence: line)))
             if let advanced = watermark.observe(timestamp) {
-                engine.consume(.watermark(advanced))
+                consume(.watermark(advanced))
             }
         }
     }
 
-    /// Ends the input: the watermark jumps to +infinity.
+    /// Ends the input: the watermark jumps to +infinity (and the workers stop).
     public func finish() {
-        engine.consume(.watermark(.max))
+        consume(.watermark(.max))
+        if let pool, summaries == nil { summaries = pool.finish() }
     }
 }
