@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Replay benchmark (docs/performance.md): generated events through rules, median of
 # RUNS runs, with peak RSS from /usr/bin/time -v.
-#   scripts/bench.sh [EVENTS] [KEYS] [RULES] [RUNS]
+#   scripts/bench.sh [EVENTS] [KEYS] [RULES] [RUNS]     (WORKERS=N for replay --workers N)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 events=${1:-1000000}; keys=${2:-10000}; rules=${3:-rules/}; runs=${4:-3}
@@ -14,7 +14,7 @@ input="$data/gen-$events-$keys.jsonl"
 [ -s "$input" ] || "$bin" gen --events "$events" --keys "$keys" --seed 42 -o "$input"
 results=()
 for i in $(seq "$runs"); do
-  /usr/bin/time -f "%e %M" -o "$data/time.$i" "$bin" replay --rules "$rules" --events "$input" > /dev/null 2> "$data/stderr.$i"
+  /usr/bin/time -f "%e %M" -o "$data/time.$i" "$bin" replay --workers "${WORKERS:-1}" --rules "$rules" --events "$input" > /dev/null 2> "$data/stderr.$i"
   read -r secs rss < "$data/time.$i"
   results+=("$secs $rss")
   echo "run $i: ${secs}s, peak RSS $((rss / 1024)) MB — $(tail -n 1 "$data/stderr.$i")" >&2
