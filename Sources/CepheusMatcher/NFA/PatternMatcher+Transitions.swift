@@ -9,9 +9,9 @@ struct ConditionContext {
     let computation: ComputationState
     let event: Event
     let key: Value
-    /// Two bits per step (known, value) for `where`, and the same for `until` in `untilBits`.
-    private var whereBits: UInt64 = 0
-    private var untilBits: UInt64 = 0
+    /// This partial match's results of conditions that name steps.
+    private var wheres = ConditionBits()
+    private var untils = ConditionBits()
     private var matched: MatchedEventsLoader?
     /// Results of conditions that name no step: the same for every partial match of
     /// the key, so they are evaluated once per event and shared.
@@ -33,16 +33,12 @@ struct ConditionContext {
 
     func cached(step: Int, until: Bool, shared useShared: Bool) -> Bool? {
         if useShared { return shared.cached(step: step, until: until) }
-        guard step < 32 else { return nil }
-        let bits = (until ? untilBits : whereBits) >> UInt64(step * 2)
-        return bits & 1 == 0 ? nil : bits & 2 != 0
+        return until ? untils.cached(step) : wheres.cached(step)
     }
 
     mutating func store(step: Int, until: Bool, shared useShared: Bool, _ value: Bool) {
         if useShared { return shared.store(step: step, until: until, value) }
-        guard step < 32 else { return }
-        let bits: UInt64 = (value ? 3 : 1) << UInt64(step * 2)
-        if until { untilBits |= bits } else { whereBits |= bits }
+        if until { untils.store(step, value) } else { wheres.store(step, value) }
     }
 }
 

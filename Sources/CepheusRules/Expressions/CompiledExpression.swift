@@ -32,15 +32,7 @@ public struct CompiledExpression: Sendable {
     /// (Evaluation order is kept: those operands come first, and `&&` short-circuits.)
     public func testPrefilter(_ scope: EvaluationScope) -> ConditionOutcome? {
         guard let prefilter else { return nil }
-        do {
-            switch try prefilter(scope) {
-            case .bool(true): return .matched
-            case .bool(false), .null: return .notMatched
-            default: return .typeError
-            }
-        } catch {
-            return .typeError
-        }
+        return Self.outcome(of: prefilter, in: scope)
     }
 
     /// The expression's value in `scope`; throws on a type error.
@@ -51,6 +43,10 @@ public struct CompiledExpression: Sendable {
     /// For `where`/`until`: true -> .matched; false or null -> .notMatched; a type error
     /// anywhere or a non-bool result -> .typeError (which counts as false).
     public func test(_ scope: EvaluationScope) -> ConditionOutcome {
+        Self.outcome(of: evaluator, in: scope)
+    }
+
+    private static func outcome(of evaluator: ExpressionEvaluator, in scope: EvaluationScope) -> ConditionOutcome {
         do {
             switch try evaluator(scope) {
             case .bool(true): return .matched
