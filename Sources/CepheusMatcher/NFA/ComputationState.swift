@@ -2,7 +2,8 @@
 /// shared-buffer node it took, its Dewey version and when it started.
 public struct ComputationState: Sendable {
     public var state: Int
-    public var previousEntry: NodeKey?
+    /// The shared-buffer node of the last event taken, `nil` for the start state.
+    public var previousEntry: Int32?
     public var version: DeweyNumber
     /// Timestamp of the first event, or -1 for the start state.
     public var startTimestamp: Int64

@@ -77,8 +77,8 @@ final class MatchedEventsLoader {
         if matched == nil, let buffer {
             var result = Array(repeating: [Value](), count: stepCount)
             if let entry = computation.previousEntry, let path = buffer.extractPatterns(entry, version: computation.version).first {
-                for (step, key) in path {
-                    if let event = buffer.event(key) { result[step].append(event.value) }
+                for node in path {
+                    if let event = buffer.event(at: node) { result[buffer.step(at: node)].append(event.value) }
                 }
             }
             matched = result
@@ -195,7 +195,7 @@ extension PatternMatcher {
         var ignoreBranchesToVisit = totalIgnore
         let totalTakeToSkip = max(0, totalTake - 1)
 
-        func addState(_ stateId: Int, _ entry: NodeKey?, _ version: DeweyNumber, _ start: Int64, _ previous: Int64, _ startEvent: EventKey?) {
+        func addState(_ stateId: Int, _ entry: Int32?, _ version: DeweyNumber, _ start: Int64, _ previous: Int64, _ startEvent: EventKey?) {
             result.append(ComputationState(state: stateId, previousEntry: entry, version: version, startTimestamp: start, previousTimestamp: previous, startEvent: startEvent))
             if let entry { buffer.lockNode(entry, version: version) }
         }

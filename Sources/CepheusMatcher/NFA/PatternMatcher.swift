@@ -222,7 +222,7 @@ public final class PatternMatcher: Sendable {
             _ = state.completedMatches.poll()
             guard let entry = earliest.previousEntry else { continue }
             let paths = state.buffer.extractPatterns(entry, version: earliest.version)
-            if let pruningId = pruningId(paths) {
+            if let pruningId = pruningId(paths, buffer: state.buffer) {
                 prune(&partialMatches, pruningId, buffer: &state.buffer)
                 prune(&state.completedMatches, pruningId, buffer: &state.buffer)
             }
@@ -233,7 +233,7 @@ public final class PatternMatcher: Sendable {
         }
     }
 
-    private func pruningId(_ paths: [[(step: Int, event: EventKey)]]) -> EventKey? {
+    private func pruningId(_ paths: [[Int32]], buffer: SharedBuffer) -> EventKey? {
         var result: EventKey?
         func maxOf(_ a: EventKey?, _ b: EventKey) -> EventKey { a.map { Swift.max($0, b) } ?? b }
         func minOf(_ a: EventKey?, _ b: EventKey) -> EventKey { a.map { Swift.min($0, b) } ?? b }
@@ -242,17 +242,15 @@ public final class PatternMatcher: Sendable {
             case .noSkip:
                 return nil
             case .toNext:
-                // first event of every step's list: the overall first is the minimum
-                var seen = Set<Int>()
-                for (step, event) in path where seen.insert(step).inserted { result = minOf(result, event) }
+                // the first event of every step's list: overall, the earliest event
+                for node in path { result = minOf(result, buffer.eventKey(at: node)) }
             case .pastLastEvent:
-                var last: [Int: EventKey] = [:]
-                for (step, event) in path { last[step] = event }
-                for event in last.values { result = maxOf(result, event) }
+                // the last event of every step's list: overall, the latest event
+                for node in path { result = maxOf(result, buffer.eventKey(at: node)) }
             case .toFirst:
-                if let first = path.first(where: { $0.step == skipStep }) { result = maxOf(result, first.event) }
+                if let first = path.first(where: { buffer.step(at: $0) == skipStep }) { result = maxOf(result, buffer.eventKey(at: first)) }
             case .toLast:
-                if let last = path.last(where: { $0.step == skipStep }) { result = maxOf(result, last.event) }
+                if let last = path.last(where: { buffer.step(at: $0) == skipStep }) { result = maxOf(result, buffer.eventKey(at: last)) }
             }
         }
         return result
@@ -274,12 +272,12 @@ public final class PatternMatcher: Sendable {
         queue.removeAll(where: shouldPrune)
     }
 
-    private func materialize(_ path: [(step: Int, event: EventKey)], match: ComputationState, buffer: SharedBuffer) -> MatchResult {
+    private func materialize(_ path: [Int32], match: ComputationState, buffer: SharedBuffer) -> MatchResult {
         var events = Array(repeating: [Event](), count: stepCount)
         var end = Int64.min
-        for (step, key) in path {
-            if let event = buffer.event(key) {
-                events[step].append(event)
+        for node in path {
+            if let event = buffer.event(at: node) {
+                events[buffer.step(at: node)].append(event)
                 end = Swift.max(end, event.timestamp)
             }
         }

@@ -18,16 +18,3 @@ public struct EventKey: Hashable, Comparable, Sendable {
         lhs.timestamp != rhs.timestamp ? lhs.timestamp < rhs.timestamp : lhs.sequence < rhs.sequence
     }
 }
-
-/// A shared-buffer node: an event taken by one pattern step (Flink's `NodeId`).
-public struct NodeKey: Hashable, Sendable {
-    public var event: EventKey
-    public var step: Int32
-
-    /// One word into the hasher instead of three.
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(
-            (UInt64(bitPattern: event.timestamp) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(bitPattern: event.sequence))
-                &* 0xBF58_476D_1CE4_E5B9 ^ UInt64(UInt32(bitPattern: step)))
-    }
-}

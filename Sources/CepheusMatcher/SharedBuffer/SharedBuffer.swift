@@ -4,87 +4,102 @@ import CepheusCore
 /// (Flink's `SharedBuffer`): nodes are (event, step) pairs, edges point at the previous
 /// node of a partial match and carry the Dewey version of the match that wrote them.
 /// Partial matches that share a prefix share its nodes. Reference counts release an
-/// edge when the last partial match that could follow it dies, a node when no edge
-/// and no partial match needs it, and an event when no node holds it.
+/// edge when the last partial match that could follow it dies, and a node (with its
+/// event) when no edge and no partial match needs it.
+///
+/// Nodes live in an arena addressed by index, with a free list: following an edge is an
+/// array access, not a hash lookup. A new node can only be for the event being
+/// processed, so finding an existing (event, step) node searches just that event's nodes.
 public struct SharedBuffer: Sendable {
     struct Edge: Sendable {
-        var target: NodeKey?
+        /// Index of the previous node, or -1 at the start of a match.
+        var target: Int32
+        /// The target slot's generation when the edge was made: a slot reused for a
+        /// new node never passes for the node an old edge pointed at.
+        var targetGeneration: UInt32
         var version: DeweyNumber
         var references: Int32
     }
 
     struct Node: Sendable {
+        var event: Event?
+        var eventKey: EventKey
+        var step: Int32
+        var generation: UInt32
         var edges: [Edge]
         var references: Int32
     }
 
-    struct StoredEvent: Sendable {
-        var event: Event
-        var references: Int32
+    /// Whether `edge` leads to a live node (or is the start of a match).
+    private func reachable(_ edge: Edge) -> Bool {
+        edge.target < 0 || (nodes[Int(edge.target)].event != nil && nodes[Int(edge.target)].generation == edge.targetGeneration)
     }
 
-    private(set) var nodes: [NodeKey: Node] = [:]
-    private(set) var events: [EventKey: StoredEvent] = [:]
+    private var nodes: [Node] = []
+    private var free: [Int32] = []
+    private var live = 0
+    /// The event whose nodes `currentNodes` lists (step, node).
+    private var currentEvent: EventKey?
+    private var currentNodes: [(step: Int32, node: Int32)] = []
 
     public init() {}
 
-    /// Number of events held (for metrics and tests).
-    public var eventCount: Int { events.count }
-    /// Number of nodes held (for metrics and tests).
-    public var nodeCount: Int { nodes.count }
-    public var isEmpty: Bool { nodes.isEmpty && events.isEmpty }
+    /// Number of live nodes (for metrics and tests).
+    public var nodeCount: Int { live }
+    public var isEmpty: Bool { live == 0 }
 
-    /// Holds `event` for one more node. Flink registers every event it processes and
-    /// releases it afterwards; an event no node takes is never stored here instead,
-    /// which is the same state after every event without two dictionary writes.
-    mutating func lockEvent(_ key: EventKey, _ event: Event) {
-        if let index = events.index(forKey: key) {
-            events.values[index].references += 1
-        } else {
-            events[key] = StoredEvent(event: event, references: 1)
-        }
-    }
-
-    mutating func releaseEvent(_ key: EventKey) {
-        guard var stored = events[key] else { return }
-        if stored.references <= 1 {
-            events[key] = nil
-        } else {
-            stored.references -= 1
-            events[key] = stored
-        }
-    }
-
-    func event(_ key: EventKey) -> Event? { events[key]?.event }
+    func event(at node: Int32) -> Event? { nodes[Int(node)].event }
+    func eventKey(at node: Int32) -> EventKey { nodes[Int(node)].eventKey }
+    func step(at node: Int32) -> Int { Int(nodes[Int(node)].step) }
 
     /// Adds the node (event taken by step) with an edge to `previous`.
-    mutating func put(step: Int, event: EventKey, _ stored: Event, previous: NodeKey?, version: DeweyNumber) -> NodeKey {
+    mutating func put(step: Int, event key: EventKey, _ event: Event, previous: Int32?, version: DeweyNumber) -> Int32 {
         if let previous { lockNode(previous, version: version) }
-        let key = NodeKey(event: event, step: Int32(step))
-        if nodes[key] == nil {
-            nodes[key] = Node(edges: [], references: 0)
-            lockEvent(event, stored)
+        if currentEvent != key {
+            currentEvent = key
+            currentNodes.removeAll(keepingCapacity: true)
         }
-        nodes[key]!.edges.append(Edge(target: previous, version: version, references: 0))
-        return key
+        let step32 = Int32(step)
+        var index: Int32 = -1
+        for entry in currentNodes where entry.step == step32 && nodes[Int(entry.node)].event != nil {
+            index = entry.node
+            break
+        }
+        if index < 0 {
+            if let reused = free.popLast() {
+                index = reused
+                let generation = nodes[Int(reused)].generation &+ 1
+                nodes[Int(reused)] = Node(event: event, eventKey: key, step: step32, generation: generation, edges: [], references: 0)
+            } else {
+                index = Int32(nodes.count)
+                nodes.append(Node(event: event, eventKey: key, step: step32, generation: 0, edges: [], references: 0))
+            }
+            live += 1
+            currentNodes.append((step32, index))
+        }
+        let generation = previous.map { nodes[Int($0)].generation } ?? 0
+        nodes[Int(index)].edges.append(Edge(target: previous ?? -1, targetGeneration: generation, version: version, references: 0))
+        return index
     }
 
-    mutating func lockNode(_ key: NodeKey, version: DeweyNumber) {
-        guard nodes[key] != nil else { return }
-        nodes[key]!.references += 1
-        for index in nodes[key]!.edges.indices where version.isCompatible(with: nodes[key]!.edges[index].version) {
-            nodes[key]!.edges[index].references += 1
+    mutating func lockNode(_ node: Int32, version: DeweyNumber) {
+        let i = Int(node)
+        guard nodes[i].event != nil else { return }
+        nodes[i].references += 1
+        for e in nodes[i].edges.indices where version.isCompatible(with: nodes[i].edges[e].version) {
+            nodes[i].edges[e].references += 1
         }
     }
 
-    /// Releases what the partial match at `key` with `version` held.
-    mutating func releaseNode(_ key: NodeKey, version: DeweyNumber) {
-        var pending: [(NodeKey, DeweyNumber)] = [(key, version)]
+    /// Releases what the partial match at `node` with `version` held.
+    mutating func releaseNode(_ node: Int32, version: DeweyNumber) {
+        var pending: [(Int32, DeweyNumber)] = [(node, version)]
         while let (current, currentVersion) = pending.popLast() {
-            guard var node = nodes[current] else { break }
+            let i = Int(current)
+            guard nodes[i].event != nil else { break }
             var kept: [Edge] = []
-            kept.reserveCapacity(node.edges.count)
-            for var edge in node.edges {
+            kept.reserveCapacity(nodes[i].edges.count)
+            for var edge in nodes[i].edges {
                 if currentVersion.isCompatible(with: edge.version) {
                     let released: Bool
                     if edge.references <= 0 {
@@ -94,53 +109,49 @@ public struct SharedBuffer: Sendable {
                         released = edge.references == 0
                     }
                     if released {
-                        if let target = edge.target { pending.append((target, edge.version)) }
+                        if edge.target >= 0 && reachable(edge) { pending.append((edge.target, edge.version)) }
                         continue
                     }
                 }
                 kept.append(edge)
             }
-            node.edges = kept
+            nodes[i].edges = kept
             let nodeReleased: Bool
-            if node.references <= 0 {
+            if nodes[i].references <= 0 {
                 nodeReleased = true
             } else {
-                node.references -= 1
-                nodeReleased = node.references == 0
+                nodes[i].references -= 1
+                nodeReleased = nodes[i].references == 0
             }
             if nodeReleased {
-                nodes[current] = nil
-                releaseEvent(current.event)
-            } else {
-                nodes[current] = node
+                nodes[i].event = nil
+                nodes[i].edges = []
+                free.append(current)
+                live -= 1
             }
         }
     }
 
-    /// Every path back from `key` compatible with `version`, each as the events per
-    /// step in match order (Flink's `extractPatterns`, same depth-first order).
-    func extractPatterns(_ key: NodeKey, version: DeweyNumber) -> [[(step: Int, event: EventKey)]] {
-        var result: [[(step: Int, event: EventKey)]] = []
-        guard let start = nodes[key] else { return result }
+    /// Every path back from `node` compatible with `version`, each as the node indices
+    /// in match order (Flink's `extractPatterns`, same depth-first order).
+    func extractPatterns(_ node: Int32, version: DeweyNumber) -> [[Int32]] {
+        var result: [[Int32]] = []
+        guard nodes[Int(node)].event != nil else { return result }
         struct Extraction {
-            var entry: (NodeKey, Node)?
+            var node: Int32
             var version: DeweyNumber
-            var path: [NodeKey]
+            var path: [Int32]
         }
-        var stack: [Extraction] = [Extraction(entry: (key, start), version: version, path: [])]
+        var stack: [Extraction] = [Extraction(node: node, version: version, path: [])]
         while var state = stack.popLast() {
-            guard let (nodeKey, node) = state.entry else {
-                result.append(state.path.reversed().map { (Int($0.step), $0.event) })
+            guard state.node >= 0 else {
+                result.append(state.path.reversed())
                 continue
             }
-            state.path.append(nodeKey)
-            for edge in node.edges where state.version.isCompatible(with: edge.version) {
-                var next: (NodeKey, Node)? = nil
-                if let target = edge.target {
-                    guard let targetNode = nodes[target] else { continue }
-                    next = (target, targetNode)
-                }
-                stack.append(Extraction(entry: next, version: edge.version, path: state.path))
+            state.path.append(state.node)
+            for edge in nodes[Int(state.node)].edges where state.version.isCompatible(with: edge.version) {
+                if !reachable(edge) { continue }
+                stack.append(Extraction(node: edge.target, version: edge.version, path: state.path))
             }
         }
         return result
