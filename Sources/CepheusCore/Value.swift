@@ -51,6 +51,7 @@ public struct JSONObject: Sendable, Hashable {
     public var keys: [String]
     public var values: [Value]
 
+    /// `keys` must be unique (use `init(_ pairs:)` or the subscript otherwise).
     @inlinable
     public init(keys: [String] = [], values: [Value] = []) {
         precondition(keys.count == values.count)
@@ -70,12 +71,15 @@ public struct JSONObject: Sendable, Hashable {
     @inlinable
     public subscript(key: String) -> Value? {
         get {
-            // Lengths first: most keys differ in length, and that check is free.
+            // Keys are unique (the reader and the setter keep them so), so the scan
+            // can run forwards: the fields rules read most (`ts`, `type`, the key)
+            // usually come first. Lengths first: most keys differ in length.
             let length = key.utf8.count
-            var index = keys.count - 1
-            while index >= 0 {
+            var index = 0
+            let count = keys.count
+            while index < count {
                 if keys[index].utf8.count == length && keys[index] == key { return values[index] }
-                index -= 1
+                index += 1
             }
             return nil
         }
