@@ -111,7 +111,7 @@ public final class PatternMatcher: Sendable {
 
     /// `true` when every partial match of `state` is in a quiet state: an event that
     /// is not relevant (`isRelevant`) would leave all of them exactly as they are.
-    public func isQuiet(_ state: MatcherState) -> Bool {
+    public func isQuiet(_ state: borrowing MatcherState) -> Bool {
         guard state.completedMatches.isEmpty else { return false }
         for computation in state.partialMatches.elements where !quiet[computation.state] { return false }
         return true
@@ -153,6 +153,13 @@ public final class PatternMatcher: Sendable {
         let passes = outcome != .notMatched
         cache.storePrefilter(step: step, until: until, passes)
         return passes
+    }
+
+    /// What the runtime keeps about a key after each step, read in one access (an
+    /// `inout` access does not copy the state): the earliest window end, whether every
+    /// partial match is quiet, and whether nothing is left at all.
+    public func summarize(_ state: inout MatcherState) -> (windowEnd: Int64?, quiet: Bool, idle: Bool) {
+        (state.nextWindowEnd(window: nfa.window), isQuiet(state), state.isIdle)
     }
 
     // MARK: advanceTime

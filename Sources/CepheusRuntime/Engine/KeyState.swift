@@ -15,6 +15,8 @@ final class KeyState {
     var lastAlertEnd: Int64?
     /// Every partial match waits in a quiet state (see `PatternMatcher.isQuiet`).
     var quiet = false
+    /// The earliest window end of the key's partial matches (kept by `settle`).
+    var windowEnd: Int64?
     /// Event time of the timer queued for this key, if any.
     var scheduledTimer: Int64?
 

@@ -106,7 +106,7 @@ public final class RuntimeEngine {
                 // An event no step can take changes nothing for partial matches that
                 // wait in quiet states (Flink would re-add each one unchanged).
                 if state.quiet && !slot.matcher.isRelevant(event, key: key, conditions: &conditions) {
-                    if let due = state.matcher.nextWindowEnd(window: slot.window), due <= event.timestamp {
+                    if let due = state.windowEnd, due <= event.timestamp {
                         // Windows still close in order before later events of the key.
                     } else {
                         continue
@@ -119,7 +119,7 @@ public final class RuntimeEngine {
                 slot.states[lookup] = state
             }
             var results: [MatchResult] = []
-            if let due = state.matcher.nextWindowEnd(window: slot.window), due <= event.timestamp {
+            if let due = state.windowEnd, due <= event.timestamp {
                 slot.matcher.advanceTime(&state.matcher, to: event.timestamp, results: &results, stats: &slot.stats)
             }
             slot.matcher.process(&state.matcher, event: event, key: key, results: &results, stats: &slot.stats, conditions: conditions)
@@ -130,8 +130,10 @@ public final class RuntimeEngine {
 
     /// After a key was touched: queue its next window end, or forget an idle key.
     private func settle(_ slot: RuleSlot, _ state: KeyState) {
-        state.quiet = slot.matcher.isQuiet(state.matcher)
-        if let due = state.matcher.nextWindowEnd(window: slot.window) {
+        let summary = slot.matcher.summarize(&state.matcher)
+        state.quiet = summary.quiet
+        state.windowEnd = summary.windowEnd
+        if let due = summary.windowEnd {
             // An earlier timer stays: when it fires it finds nothing due yet and queues
             // the next one. Window ends only move later, so this keeps the queue short.
             if state.scheduledTimer == nil || due < state.scheduledTimer! {
@@ -140,7 +142,7 @@ public final class RuntimeEngine {
             }
         } else {
             state.scheduledTimer = nil
-            if state.matcher.isIdle && state.lastAlertEnd == nil {
+            if summary.idle && state.lastAlertEnd == nil {
                 slot.states[state.lookupKey] = nil
             }
         }
