@@ -255,6 +255,16 @@ extension PatternMatcher {
     /// state's decision graph fires). A key without state needs no state for an event
     /// that cannot start one: the runtime skips it without allocating anything.
     public func canStart(_ event: Event, key: Value, stats: inout MatcherStats, conditions: EventConditionCache = EventConditionCache()) -> Bool {
+        if startIsFirstWhere, let first = self.conditions[0] {
+            if let cached = conditions.cached(step: 0, until: false) { return cached }
+            switch first.expression.test(EvaluationScope(event: event.value, key: key)) {
+            case .matched: return true
+            case .notMatched: return false
+            case .typeError:
+                stats.conditionTypeErrors += 1
+                return false
+            }
+        }
         // Type errors are counted here only when nothing starts: otherwise `process`
         // evaluates the same conditions again and counts them itself.
         var scratch = MatcherStats()

@@ -16,6 +16,9 @@ public final class PatternMatcher: Sendable {
     let maxPartialMatches: Int
     let stepCount: Int
     let startHasProceed: Bool
+    /// The start state's only way forward is taking an event that satisfies the first
+    /// step's step-free `where`: `canStart` is then that one condition.
+    let startIsFirstWhere: Bool
     /// States whose partial matches an event satisfying no step's condition leaves as
     /// they are.
     let quiet: [Bool]
@@ -37,6 +40,14 @@ public final class PatternMatcher: Sendable {
         stepCount = rule.pattern.count
         startHasProceed = nfa.states[nfa.start].transitions.contains { $0.action == .proceed }
         quiet = table.quietStates(hasWhere: rule.pattern.map { $0.condition != nil })
+        let flat = TransitionTable(nfa)
+        let takes = flat.ranges[nfa.start].map { flat.transitions[$0] }.filter { $0.action == .take }
+        if !startHasProceed, takes.count == 1, case .stepWhere(0) = flat.conditions[takes[0].condition],
+           let first = rule.pattern.first?.condition, !first.referencesSteps {
+            startIsFirstWhere = true
+        } else {
+            startIsFirstWhere = false
+        }
     }
 
     // MARK: process
