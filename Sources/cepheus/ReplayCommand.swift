@@ -71,11 +71,14 @@ struct ReplayCommand: ParsableCommand {
         let lateWriter = try lateEvents.map { try FileChecks.writer($0) }
         let rejectedWriter = try rejected.map { try FileChecks.writer($0) }
         let out = OutputWriter.standardOutput
+        var line: [UInt8] = []
         let sourceName = events == "-" ? "stdin" : FileChecks.baseName(events)
         let sinks = ReplaySession.Sinks(
             alert: { alert in
-                out.write(alert.jsonLine)
-                out.write("\n")
+                line.removeAll(keepingCapacity: true)
+                alert.writeJSON(into: &line)
+                line.append(0x0A)
+                out.write(bytes: line)
             },
             rejected: rejectedWriter.map { writer in
                 { line, reason, raw in

@@ -126,3 +126,19 @@ import Testing
         #expect(counters.events == 4)
     }
 }
+
+@Suite struct AlertJSONTests {
+    @Test func directWriterMatchesTheValueTree() {
+        let e1 = Event(value: .object(JSONObject([("id", .string("a")), ("ts", .int(1)), ("x", .double(1.5))])), timestamp: 1, id: "a", sequence: 1)
+        let e2 = Event(value: .object(JSONObject([("ts", .int(2)), ("s", .string("q\"uote\n"))])), timestamp: 2, id: "in:2", sequence: 2)
+        let alert = Alert(
+            id: "0123", rule: "r", ruleVersion: 3, kind: .timeout, key: .array([.string("k"), .int(3)]),
+            severity: "high", labels: [("team", "sec"), ("t\"", "v")], title: "t\u{1}itle",
+            fields: [("n", .null), ("l", .array([.int(1), .double(2.25)]))], start: 1, end: 11,
+            events: [("a", [e1]), ("b", [e1, e2])], notify: [])
+        var bytes: [UInt8] = []
+        alert.writeJSON(into: &bytes)
+        #expect(String(decoding: bytes, as: UTF8.self) == alert.jsonValue.jsonString)
+        #expect(alert.jsonLine == alert.jsonValue.jsonString)
+    }
+}

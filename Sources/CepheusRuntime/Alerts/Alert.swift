@@ -42,5 +42,9 @@ public struct Alert: Sendable {
     }
 
     /// One compact JSON line (without the newline).
-    public var jsonLine: String { jsonValue.jsonString }
+    public var jsonLine: String {
+        var bytes: [UInt8] = []
+        writeJSON(into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
 }
