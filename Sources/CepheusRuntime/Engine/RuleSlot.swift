@@ -19,6 +19,7 @@ final class RuleSlot {
     // Copies of the rule's hot fields: reading them through `rule` copies the struct.
     let enabled: Bool
     let keyExpressions: [CompiledExpression]?
+    let keyExtractor: KeyExtractor
     let keyIsComposite: Bool
     let window: Int64?
     let throttle: Int64?
@@ -29,6 +30,7 @@ final class RuleSlot {
         self.matcher = PatternMatcher(rule: rule)
         enabled = rule.enabled
         keyExpressions = rule.key
+        keyExtractor = KeyExtractor(expressions: rule.key, composite: rule.keyIsComposite)
         keyIsComposite = rule.keyIsComposite
         window = rule.within
         throttle = rule.alert.throttle

@@ -87,7 +87,7 @@ public final class RuntimeEngine {
         for slot in slots where slot.enabled {
             let cacheIndex = slot.keyCacheIndex
             if keyCache[cacheIndex].epoch != keyEpoch {
-                let value = keyOf(event, slot: slot)
+                let value = slot.keyExtractor.key(of: event)
                 var owned = true
                 if let shard, let value {
                     owned = StableHash.keyGroup(of: value) % shard.count == shard.index
@@ -164,24 +164,6 @@ public final class RuntimeEngine {
     var retiredDropped = 0
     var retiredTypeErrors = 0
     var alertTypeErrors = 0
-
-    // MARK: keys
-
-    private func keyOf(_ event: Event, slot: RuleSlot) -> Value? {
-        guard let expressions = slot.keyExpressions else { return .null }
-        let scope = EvaluationScope(event: event.value, key: .null)
-        if slot.keyIsComposite {
-            var parts: [Value] = []
-            parts.reserveCapacity(expressions.count)
-            for expression in expressions {
-                guard let value = try? expression.evaluate(scope), !value.isNull else { return nil }
-                parts.append(value)
-            }
-            return .array(parts)
-        }
-        guard let value = try? expressions[0].evaluate(scope), !value.isNull else { return nil }
-        return value
-    }
 
     // MARK: alerts
 
