@@ -401,6 +401,21 @@ public struct JSONReader {
         return value
     }
 
+    /// Reads a run of decimal digits into `value` (times ten per digit, noting
+    /// overflow); returns how many digits there were.
+    private mutating func accumulateDigits(into value: inout UInt64, overflow: inout Bool) -> Int {
+        var digits = 0
+        while index < count, Self.isDigit(bytes[index]) {
+            let (product, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = product.addingReportingOverflow(UInt64(bytes[index] &- UInt8(ascii: "0")))
+            overflow = overflow || o1 || o2
+            value = sum
+            digits += 1
+            index += 1
+        }
+        return digits
+    }
+
     private mutating func parseNumber() throws(JSONError) -> Value {
         let start = index
         let negative = bytes[index] == UInt8(ascii: "-")
@@ -416,13 +431,7 @@ public struct JSONReader {
                 throw JSONError(message: JSONError.invalidNumber, offset: start)
             }
         } else {
-            while index < count, Self.isDigit(bytes[index]) {
-                let (product, o1) = magnitude.multipliedReportingOverflow(by: 10)
-                let (sum, o2) = product.addingReportingOverflow(UInt64(bytes[index] &- UInt8(ascii: "0")))
-                overflow = overflow || o1 || o2
-                magnitude = sum
-                index += 1
-            }
+            _ = accumulateDigits(into: &magnitude, overflow: &overflow)
         }
         var integral = true
         var fractionDigits = 0
@@ -433,14 +442,7 @@ public struct JSONReader {
             guard index < count, Self.isDigit(bytes[index]) else {
                 throw JSONError(message: JSONError.invalidNumber, offset: start)
             }
-            while index < count, Self.isDigit(bytes[index]) {
-                let (product, o1) = mantissa.multipliedReportingOverflow(by: 10)
-                let (sum, o2) = product.addingReportingOverflow(UInt64(bytes[index] &- UInt8(ascii: "0")))
-                overflow = overflow || o1 || o2
-                mantissa = sum
-                fractionDigits += 1
-                index += 1
-            }
+            fractionDigits = accumulateDigits(into: &mantissa, overflow: &overflow)
         }
         var hasExponent = false
         if index < count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {

@@ -10,6 +10,16 @@ extension Alert {
             output.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
             output.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
         }
+        func object<T>(_ pairs: [(String, T)], _ writeValue: (T, inout [UInt8]) -> Void) {
+            output.append(UInt8(ascii: "{"))
+            for (index, pair) in pairs.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                JSONWriter.writeString(pair.0, into: &output)
+                output.append(UInt8(ascii: ":"))
+                writeValue(pair.1, &output)
+            }
+            output.append(UInt8(ascii: "}"))
+        }
         output.append(UInt8(ascii: "{"))
         key("id", first: true)
         JSONWriter.writeString(id, into: &output)
@@ -24,41 +34,24 @@ extension Alert {
         key("severity")
         JSONWriter.writeString(severity, into: &output)
         key("labels")
-        output.append(UInt8(ascii: "{"))
-        for (index, label) in labels.enumerated() {
-            if index > 0 { output.append(UInt8(ascii: ",")) }
-            JSONWriter.writeString(label.0, into: &output)
-            output.append(UInt8(ascii: ":"))
-            JSONWriter.writeString(label.1, into: &output)
-        }
-        output.append(UInt8(ascii: "}"))
+        object(labels) { JSONWriter.writeString($0, into: &$1) }
         key("title")
         JSONWriter.writeString(title, into: &output)
         key("fields")
-        output.append(UInt8(ascii: "{"))
-        for (index, field) in fields.enumerated() {
-            if index > 0 { output.append(UInt8(ascii: ",")) }
-            JSONWriter.writeString(field.0, into: &output)
-            output.append(UInt8(ascii: ":"))
-            JSONWriter.write(field.1, into: &output)
-        }
-        output.append(UInt8(ascii: "}"))
+        object(fields) { JSONWriter.write($0, into: &$1) }
         key("start")
         JSONWriter.writeInteger(start, into: &output)
         key("end")
         JSONWriter.writeInteger(end, into: &output)
         key("events")
-        output.append(UInt8(ascii: "{"))
-        for (index, step) in events.enumerated() {
-            if index > 0 { output.append(UInt8(ascii: ",")) }
-            JSONWriter.writeString(step.0, into: &output)
-            output.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: "[")])
-            for (position, event) in step.1.enumerated() {
+        object(events) { list, output in
+            output.append(UInt8(ascii: "["))
+            for (position, event) in list.enumerated() {
                 if position > 0 { output.append(UInt8(ascii: ",")) }
                 JSONWriter.write(event.value, into: &output)
             }
             output.append(UInt8(ascii: "]"))
         }
-        output.append(contentsOf: [UInt8(ascii: "}"), UInt8(ascii: "}")])
+        output.append(UInt8(ascii: "}"))
     }
 }
