@@ -142,3 +142,110 @@ import Testing
         #expect(alert.jsonLine == alert.jsonValue.jsonString)
     }
 }
+
+@Suite struct RuntimeSemanticsTests {
+    func run(_ yaml: String, _ lines: [String], workers: Int = 1) -> ([Alert], RuntimeCounters) {
+        let loaded = RuleLoader.parse(yaml: yaml, file: "t.yaml")
+        #expect(!loaded.hasErrors, "\(loaded.diagnostics)")
+        var alerts: [Alert] = []
+        let session = ReplaySession(rules: loaded.rules, sourceName: "in", workers: workers, sinks: .init(alert: { alerts.append($0) }))
+        for line in lines { session.feed(ArraySlice(Array(line.utf8))) }
+        session.finish()
+        return (alerts, session.counters)
+    }
+
+    @Test func absentAtEndEndsAtTheWindowEnd() {
+        let yaml = """
+            id: unpaid
+            key: order
+            within: 15m
+            pattern:
+              - {name: created, where: type == "created"}
+              - {name: paid, where: type == "paid", absent: true}
+            """
+        let (alerts, _) = run(yaml, [
+            #"{"ts":1000,"type":"created","order":"o1"}"#,
+            #"{"ts":2000,"type":"created","order":"o2"}"#,
+            #"{"ts":3000,"type":"paid","order":"o2"}"#,
+        ])
+        #expect(alerts.count == 1)
+        #expect(alerts.first?.key == .string("o1"))
+        #expect(alerts.first?.kind == .match)
+        #expect(alerts.first?.start == 1000)
+        #expect(alerts.first?.end == Int64(901_000))
+        #expect(alerts.first?.events.map(\.0) == ["created"])
+    }
+
+    @Test func timeoutsAreAlertsOfKindTimeoutWithTheirOwnIds() {
+        let yaml = """
+            id: pair
+            key: k
+            within: 10s
+            on_timeout: alert
+            pattern:
+              - {name: a, where: t == "a"}
+              - {name: b, where: t == "b"}
+            """
+        let (alerts, _) = run(yaml, [#"{"id":"x","ts":0,"t":"a","k":1}"#, #"{"id":"y","ts":20000,"t":"a","k":1}"#])
+        let timeouts = alerts.filter { $0.kind == .timeout }
+        #expect(timeouts.count == 2)
+        #expect(timeouts.map(\.end).sorted() == [10000, 30000])
+        #expect(Set(timeouts.map(\.id)).count == 2)
+        let expected = AlertIdentity.id(rule: "pair", version: 1, kind: "timeout", canonicalKey: "1", steps: [("a", timeouts.first { $0.start == 0 }!.events[0].1)])
+        #expect(timeouts.first { $0.start == 0 }?.id == expected)
+    }
+
+    @Test func compositeKeysPartitionAndSkipMissingParts() {
+        let yaml = """
+            id: pairs
+            key: [user, host]
+            pattern:
+              - {name: a, where: t == "a"}
+              - {name: b, where: t == "b"}
+            """
+        let (alerts, counters) = run(yaml, [
+            #"{"ts":1,"t":"a","user":"u","host":"h1"}"#,
+            #"{"ts":2,"t":"b","user":"u","host":"h2"}"#,
+            #"{"ts":3,"t":"b","user":"u"}"#,
+            #"{"ts":4,"t":"b","user":"u","host":"h1"}"#,
+        ])
+        #expect(alerts.count == 1)
+        #expect(alerts.first?.key == .array([.string("u"), .string("h1")]))
+        #expect(counters.keySkipped == 1)
+    }
+
+    @Test func integralFloatAndIntegerKeysAreOneKey() {
+        let yaml = """
+            id: pairs
+            key: n
+            pattern:
+              - {name: a, where: t == "a"}
+              - {name: b, where: t == "b"}
+            """
+        let (alerts, _) = run(yaml, [#"{"ts":1,"t":"a","n":3}"#, #"{"ts":2,"t":"b","n":3.0}"#])
+        #expect(alerts.count == 1)
+    }
+
+    @Test func workersGiveTheSameAlertsAndCounters() {
+        let yaml = """
+            id: three
+            key: user
+            within: 1m
+            on_timeout: alert
+            pattern:
+              - {name: a, where: t == "a", times: 2+}
+              - {name: b, where: t == "b"}
+            alert: {throttle: 5s}
+            """
+        var lines: [String] = []
+        for i in 0..<3000 {
+            let t = ["a", "a", "b", "c"][i % 4 == 0 ? 3 : (i * 7) % 3]
+            lines.append(#"{"ts":\#(i * 100),"t":"\#(t)","user":"u\#(i % 17)"}"#)
+        }
+        let (one, c1) = run(yaml, lines)
+        let (three, c3) = run(yaml, lines, workers: 3)
+        #expect(one.count > 10)
+        #expect(Set(one.map(\.jsonLine)) == Set(three.map(\.jsonLine)))
+        #expect(c1 == c3)
+    }
+}
