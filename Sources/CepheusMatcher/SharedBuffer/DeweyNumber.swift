@@ -1,37 +1,92 @@
 /// A Dewey version number (SASE / Flink's `DeweyNumber`): tells which partial match
 /// may follow which edge of the shared buffer.
+///
+/// The first four digits are stored inline and only longer numbers (partial matches
+/// that took more than three events) put the rest in an array, so copying, increasing
+/// and comparing the usual short versions allocates nothing and retains nothing.
 public struct DeweyNumber: Hashable, Sendable {
-    public var digits: [Int32]
+    private var d0: Int32 = 0
+    private var d1: Int32 = 0
+    private var d2: Int32 = 0
+    private var d3: Int32 = 0
+    /// Digits from the fifth on; `nil` while there are at most four.
+    private var rest: [Int32]?
+    public private(set) var count: Int
 
-    public init(_ start: Int32) { digits = [start] }
+    public init(_ start: Int32) {
+        d0 = start
+        count = 1
+    }
 
     /// `1`, the version of a fresh start state.
     public static let one = DeweyNumber(1)
-    init(digits: [Int32]) { self.digits = digits }
+
+    /// Builds a number from its digits (tests, decoding).
+    public init(digits: [Int32]) {
+        precondition(!digits.isEmpty, "a Dewey number has at least one digit")
+        count = 0
+        for digit in digits { append(digit) }
+    }
+
+    /// The digits, in order.
+    public var digits: [Int32] { (0..<count).map { self[$0] } }
+
+    @inline(__always)
+    public subscript(index: Int) -> Int32 {
+        get {
+            switch index {
+            case 0: return d0
+            case 1: return d1
+            case 2: return d2
+            case 3: return d3
+            default: return rest![index - 4]
+            }
+        }
+        set {
+            switch index {
+            case 0: d0 = newValue
+            case 1: d1 = newValue
+            case 2: d2 = newValue
+            case 3: d3 = newValue
+            default: rest![index - 4] = newValue
+            }
+        }
+    }
+
+    private mutating func append(_ digit: Int32) {
+        if count < 4 {
+            count += 1
+            self[count - 1] = digit
+        } else {
+            if rest == nil { rest = [] }
+            rest!.append(digit)
+            count += 1
+        }
+    }
 
     /// `self` may follow an edge written with version `other`: `other` is a prefix of
     /// `self`, or equal in length with the same leading digits and a last digit no greater.
-    @inlinable
     public func isCompatible(with other: DeweyNumber) -> Bool {
-        let a = digits, b = other.digits
-        if a.count > b.count {
-            for i in 0..<b.count where a[i] != b[i] { return false }
+        if count > other.count {
+            for i in 0..<other.count where self[i] != other[i] { return false }
             return true
-        } else if a.count == b.count {
-            let last = a.count - 1
-            for i in 0..<last where a[i] != b[i] { return false }
-            return a[last] >= b[last]
+        } else if count == other.count {
+            let last = count - 1
+            for i in 0..<last where self[i] != other[i] { return false }
+            return self[last] >= other[last]
         }
         return false
     }
 
     public func increase(_ by: Int = 1) -> DeweyNumber {
-        var copy = digits
-        copy[copy.count - 1] += Int32(by)
-        return DeweyNumber(digits: copy)
+        var copy = self
+        copy[count - 1] += Int32(by)
+        return copy
     }
 
     public func addStage() -> DeweyNumber {
-        DeweyNumber(digits: digits + [0])
+        var copy = self
+        copy.append(0)
+        return copy
     }
 }
