@@ -34,8 +34,10 @@ struct HashedKey: Hashable {
 /// One event's key per distinct key expression, computed on first use (see `RuntimeEngine.dispatch`).
 struct KeyCacheEntry {
     var epoch: Int64 = -1
-    /// `nil` when the key was null or failed.
-    var key: (value: Value, hashed: HashedKey)?
+    /// `false` when the key was null or failed.
+    var present = false
     /// With sharding: whether this engine owns the key's key group.
     var owned = true
+    /// The key and its hash, when present and owned (only owned keys are hashed).
+    var key: (value: Value, hashed: HashedKey)?
 }

@@ -87,18 +87,19 @@ public final class RuntimeEngine {
         for slot in slots where slot.enabled {
             let cacheIndex = slot.keyCacheIndex
             if keyCache[cacheIndex].epoch != keyEpoch {
-                let value = slot.keyExtractor.key(of: event)
-                var owned = true
-                if let shard, let value {
-                    owned = StableHash.keyGroup(of: value) % shard.count == shard.index
+                var entry = KeyCacheEntry(epoch: keyEpoch)
+                if let value = slot.keyExtractor.key(of: event) {
+                    entry.present = true
+                    if let shard { entry.owned = StableHash.keyGroup(of: value) % shard.count == shard.index }
+                    if entry.owned { entry.key = (value, HashedKey(value)) }
                 }
-                keyCache[cacheIndex] = KeyCacheEntry(epoch: keyEpoch, key: value.map { ($0, HashedKey($0)) }, owned: owned)
+                keyCache[cacheIndex] = entry
             }
-            guard let (key, lookup) = keyCache[cacheIndex].key else {
+            guard keyCache[cacheIndex].present else {
                 if shard == nil || shard!.index == 0 { counters.keySkipped += 1 }
                 continue
             }
-            guard keyCache[cacheIndex].owned else { continue }
+            guard let (key, lookup) = keyCache[cacheIndex].key else { continue }
             var conditions = EventConditionCache()
             let state: KeyState
             if let existing = slot.states[lookup] {

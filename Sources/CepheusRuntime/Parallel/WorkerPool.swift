@@ -34,7 +34,7 @@ final class WorkerPool {
     private let emit: (Alert) -> Void
     private let diagnostic: (String) -> Void
 
-    init(rules: [Rule], workers: Int, batchSize: Int = 4096, emit: @escaping (Alert) -> Void, diagnostic: @escaping (String) -> Void) {
+    init(rules: [Rule], workers: Int, batchSize: Int = 2048, emit: @escaping (Alert) -> Void, diagnostic: @escaping (String) -> Void) {
         self.batchSize = batchSize
         self.emit = emit
         self.diagnostic = diagnostic
