@@ -13,7 +13,7 @@ enum MatcherHarness {
     }
 
     static func event(_ id: String, _ ts: Int64, _ fields: [(String, Value)], sequence: Int64) -> Event {
-        Event(value: .object(JSONObject([("id", .string(id)), ("ts", .int(ts))] + fields)), timestamp: ts, id: id, sequence: sequence)
+        Event.make(value: .object(JSONObject([("id", .string(id)), ("ts", .int(ts))] + fields)), timestamp: ts, id: id, sequence: sequence)
     }
 
     /// Runs the events (in timestamp order) through one key's matcher, closing windows

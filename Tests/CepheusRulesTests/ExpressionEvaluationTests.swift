@@ -86,6 +86,14 @@ import Testing
         // Strings compare by Unicode scalars, not canonical equivalence.
         #expect(try F.eval(#""e\u0301" == "\u00e9""#) == .bool(false))
         #expect(try F.eval(#""\u00e9" == "é""#) == .bool(true))
+        // The same for event fields compared in place on the tape.
+        let accents = F.scope(event: F.object(["d": .string("e\u{301}"), "c": .string("\u{e9}"), "k": .string("\u{212A}")]))
+        #expect(try F.eval(#"d == "\u00e9""#, scope: accents) == .bool(false))
+        #expect(try F.eval(#"c == "\u00e9""#, scope: accents) == .bool(true))
+        #expect(try F.eval(#"c != "é""#, scope: accents) == .bool(false))
+        #expect(try F.eval(#"k == "K""#, scope: accents) == .bool(false))
+        #expect(try F.eval(#"missing == null"#, scope: accents) == .bool(true))
+        #expect(try F.eval(#"missing != "x""#, scope: accents) == .bool(true))
         // Objects compare regardless of key order.
         let scope = F.scope(event: F.object([
             "a": F.object(["x": .int(1), "y": .double(2)]),

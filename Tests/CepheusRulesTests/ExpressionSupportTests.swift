@@ -32,8 +32,14 @@ enum ExpressionFixture {
         object(["ip": .string("3.3.3.3")]),
     ]
 
+    /// An event with `value` as its object (read from its tape, as in the engine).
+    static func record(_ value: Value, sequence: Int64 = 0) -> Event {
+        Event.make(value: value, timestamp: 0, id: "fixture:\(sequence)", sequence: sequence)
+    }
+
     static func scope(event: Value = event, key: Value = .string("alice"), steps: [[Value]] = [fails, []]) -> EvaluationScope {
-        EvaluationScope(event: event, key: key) { index in index < steps.count ? steps[index] : [] }
+        let stepEvents = steps.map { values in values.map { record($0) } }
+        return EvaluationScope(event: record(event), key: key) { index in index < stepEvents.count ? stepEvents[index] : [] }
     }
 
     static func compiler(_ stepNames: [String] = stepNames) -> ExpressionCompiler {

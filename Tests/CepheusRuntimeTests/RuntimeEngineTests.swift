@@ -60,8 +60,8 @@ import Testing
     }
 
     @Test func alertIdMatchesTheSpecFormula() {
-        let e1 = Event(value: .null, timestamp: 1, id: "a", sequence: 1)
-        let e2 = Event(value: .null, timestamp: 2, id: "b", sequence: 2)
+        let e1 = Event.make(value: .null, timestamp: 1, id: "a", sequence: 1)
+        let e2 = Event.make(value: .null, timestamp: 2, id: "b", sequence: 2)
         // sha256("r\n1\nmatch\n[\"k\",3]\ns=a,b\n") computed independently with Python's hashlib
         let id = AlertIdentity.id(rule: "r", version: 1, kind: "match", canonicalKey: #"["k",3]"#, steps: [("s", [e1, e2])])
         #expect(id == "871c2a4204d87146542f45435b8d0b2f")
@@ -129,8 +129,8 @@ import Testing
 
 @Suite struct AlertJSONTests {
     @Test func directWriterMatchesTheValueTree() {
-        let e1 = Event(value: .object(JSONObject([("id", .string("a")), ("ts", .int(1)), ("x", .double(1.5))])), timestamp: 1, id: "a", sequence: 1)
-        let e2 = Event(value: .object(JSONObject([("ts", .int(2)), ("s", .string("q\"uote\n"))])), timestamp: 2, id: "in:2", sequence: 2)
+        let e1 = Event.make(value: .object(JSONObject([("id", .string("a")), ("ts", .int(1)), ("x", .double(1.5))])), timestamp: 1, id: "a", sequence: 1)
+        let e2 = Event.make(value: .object(JSONObject([("ts", .int(2)), ("s", .string("q\"uote\n"))])), timestamp: 2, id: "in:2", sequence: 2)
         let alert = Alert(
             id: "0123", rule: "r", ruleVersion: 3, kind: .timeout, key: .array([.string("k"), .int(3)]),
             severity: "high", labels: [("team", "sec"), ("t\"", "v")], title: "t\u{1}itle",

@@ -63,7 +63,7 @@ final class MatchedEventsLoader {
     private var buffer: SharedBuffer?
     private let computation: ComputationState
     private let stepCount: Int
-    private var matched: [[Value]]?
+    private var matched: [[Event]]?
 
     init(computation: ComputationState, stepCount: Int) {
         self.computation = computation
@@ -73,12 +73,12 @@ final class MatchedEventsLoader {
     func attach(_ buffer: SharedBuffer) { if matched == nil { self.buffer = buffer } }
     func detach() { buffer = nil }
 
-    func events(_ step: Int) -> [Value] {
+    func events(_ step: Int) -> [Event] {
         if matched == nil, let buffer {
-            var result = Array(repeating: [Value](), count: stepCount)
+            var result = Array(repeating: [Event](), count: stepCount)
             if let entry = computation.previousEntry, let path = buffer.extractPatterns(entry, version: computation.version).first {
                 for node in path {
-                    if let event = buffer.event(at: node) { result[buffer.step(at: node)].append(event.value) }
+                    if let event = buffer.event(at: node) { result[buffer.step(at: node)].append(event) }
                 }
             }
             matched = result
@@ -119,7 +119,7 @@ extension PatternMatcher {
             if let cached = context.shared.cachedPrefilter(step: step, until: until) {
                 passes = cached
             } else {
-                let outcome = expression.testPrefilter(EvaluationScope(event: context.event.value, key: context.key))
+                let outcome = expression.testPrefilter(EvaluationScope(event: context.event, key: context.key))
                 passes = outcome != .notMatched
                 context.shared.storePrefilter(step: step, until: until, passes)
             }
@@ -128,7 +128,7 @@ extension PatternMatcher {
                 return false
             }
         }
-        var scope = EvaluationScope(event: context.event.value, key: context.key)
+        var scope = EvaluationScope(event: context.event, key: context.key)
         if expression.referencesSteps {
             // Extracted from the buffer only if the expression really reads a step
             // (`type == "login" && last(a).ip != ip` short-circuits on most events).
@@ -257,7 +257,7 @@ extension PatternMatcher {
     public func canStart(_ event: Event, key: Value, stats: inout MatcherStats, conditions: EventConditionCache = EventConditionCache()) -> Bool {
         if startIsFirstWhere, let first = self.conditions[0] {
             if let cached = conditions.cached(step: 0, until: false) { return cached }
-            switch first.expression.test(EvaluationScope(event: event.value, key: key)) {
+            switch first.expression.test(EvaluationScope(event: event, key: key)) {
             case .matched: return true
             case .notMatched: return false
             case .typeError:

@@ -134,7 +134,7 @@ public final class PatternMatcher: Sendable {
     /// error, or a condition that can only be decided per partial match, makes the
     /// event relevant.
     public func isRelevant(_ event: Event, key: Value, conditions: inout EventConditionCache) -> Bool {
-        let scope = EvaluationScope(event: event.value, key: key)
+        let scope = EvaluationScope(event: event, key: key)
         for step in 0..<stepCount {
             if decidesTrue(conditions: &conditions, step: step, until: false, scope) { return true }
             if untils[step] != nil, decidesTrue(conditions: &conditions, step: step, until: true, scope) { return true }

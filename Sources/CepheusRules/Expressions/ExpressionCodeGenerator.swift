@@ -39,12 +39,14 @@ struct ExpressionCodeGenerator {
     /// A name (`event`, `key`, a step, or implicitly `event` for a bare field) and the
     /// member names that follow it.
     struct Path {
-        enum Root { case event, key, step(Int) }
+        /// Where the path starts: the event, the key, a step's events, or the first or
+        /// last event of a step (`first(step)`, `last(step)`).
+        enum Root { case event, key, step(Int), stepFirst(Int), stepLast(Int) }
         var root: Root
         var components: [String]
     }
 
-    private static var emptyScope: EvaluationScope { EvaluationScope(event: .null, key: .null) }
+    private static var emptyScope: EvaluationScope { EvaluationScope(event: nil, key: .null) }
 
     /// `evaluate` as a constant when every part is constant and it succeeds.
     private func folded(_ evaluate: @escaping ExpressionEvaluator, _ parts: [Fragment]) -> Fragment {
@@ -150,25 +152,34 @@ struct ExpressionCodeGenerator {
         }
     }
 
-    /// A name or member chain, followed field by field (stopping early at null).
+    /// A name or member chain, followed field by field (stopping early at null). Event
+    /// fields are resolved to interned ids here, once, and read from the event's tape.
     private func pathFragment(_ path: Path) -> Fragment {
         let components = path.components
+        let ids = components.map { FieldNames.shared.intern($0) }
         let evaluate: ExpressionEvaluator
-        switch (path.root, components.count) {
-        case (.event, 0):
-            evaluate = { scope in scope.event }
-        case (.event, 1):
-            let field = components[0]
-            evaluate = { scope in
-                if case .object(let object) = scope.event { return object[field] ?? .null }
-                return .null
+        switch path.root {
+        case .event:
+            if ids.isEmpty {
+                evaluate = { scope in scope.event?.value ?? .null }
+            } else {
+                evaluate = { scope in scope.event?.value(atPath: ids) ?? .null }
             }
-        case (.event, _):
-            evaluate = { scope in Self.follow(scope.event, components) }
-        case (.key, _):
+        case .key:
             evaluate = { scope in Self.follow(scope.key, components) }
-        case (.step(let index), _):
-            evaluate = { scope in Self.follow(.array(scope.stepEvents(index)), components) }
+        case .step(let index):
+            // A projection: the path on each event, null where it is missing.
+            evaluate = { scope in
+                .array(scope.stepEvents(index).map { event in ids.isEmpty ? event.value : event.value(atPath: ids) ?? .null })
+            }
+        case .stepFirst(let index), .stepLast(let index):
+            let first: Bool
+            if case .stepFirst = path.root { first = true } else { first = false }
+            evaluate = { scope in
+                let events = scope.stepEvents(index)
+                guard let event = first ? events.first : events.last else { return .null }
+                return ids.isEmpty ? event.value : event.value(atPath: ids) ?? .null
+            }
         }
         return Fragment(evaluate: evaluate, path: path)
     }
@@ -201,6 +212,13 @@ struct ExpressionCodeGenerator {
         if function == .has, !Self.isPath(arguments[0]) {
             throw ExpressionError(
                 message: "has() needs a field path such as has(geo.country)", offset: arguments[0].offset)
+        }
+        // `first(step)` / `last(step)`: read the one event in place instead of
+        // materializing the step's list (so `first(a).ip` reads one field).
+        if function == .first || function == .last, case .name(let stepName, _) = arguments[0],
+           let index = stepIndices[stepName] {
+            referencesSteps = true
+            return pathFragment(Path(root: function == .first ? .stepFirst(index) : .stepLast(index), components: []))
         }
         var parts: [Fragment] = []
         for argument in arguments { parts.append(try generate(argument)) }
@@ -292,15 +310,32 @@ struct ExpressionCodeGenerator {
         default:
             let operation = Self.operation(op)
             // `field == constant` / `field != constant`, the commonest condition shape:
-            // one closure, no intermediate values.
+            // one closure, the field compared in place on the event's tape.
             if op == .equal || op == .notEqual, let constant = rightFragment.constant,
-               let path = leftFragment.path, case .event = path.root, path.components.count == 1 {
-                let field = path.components[0]
+               let path = leftFragment.path, case .event = path.root, !path.components.isEmpty {
+                let ids = path.components.map { FieldNames.shared.intern($0) }
                 let wanted = op == .equal
+                let nullEquals = ExpressionOperations.equal(.null, constant)
+                if case .string(let text) = constant {
+                    // Strings are equal when their scalars are (rules.md 4), that is
+                    // when their UTF-8 bytes are: compared in place, nothing built.
+                    let utf8 = Array(text.utf8)
+                    return folded({ scope throws(EvaluationError) in
+                        guard let event = scope.event else { return .bool(nullEquals == wanted) }
+                        let equal = event.withTape { tape -> Bool in
+                            guard let index = tape.path(ids) else { return nullEquals }
+                            return utf8.withUnsafeBytes { tape.string(at: index, equals: $0) }
+                        }
+                        return .bool(equal == wanted)
+                    }, parts)
+                }
                 return folded({ scope throws(EvaluationError) in
-                    let value: Value
-                    if case .object(let object) = scope.event { value = object[field] ?? .null } else { value = .null }
-                    return .bool(ExpressionOperations.equal(value, constant) == wanted)
+                    guard let event = scope.event else { return .bool(nullEquals == wanted) }
+                    let equal = event.withTape { tape -> Bool in
+                        guard let index = tape.path(ids) else { return nullEquals }
+                        return ExpressionOperations.equal(tape.value(at: index), constant)
+                    }
+                    return .bool(equal == wanted)
                 }, parts)
             }
             if let constant = rightFragment.constant {

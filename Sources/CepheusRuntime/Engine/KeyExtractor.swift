@@ -16,7 +16,7 @@ final class KeyExtractor {
     /// The key, or `nil` when it (or any part of a composite key) is null or fails.
     func key(of event: Event) -> Value? {
         guard let expressions else { return .null }
-        let scope = EvaluationScope(event: event.value, key: .null)
+        let scope = EvaluationScope(event: event, key: .null)
         if composite {
             var parts: [Value] = []
             parts.reserveCapacity(expressions.count)

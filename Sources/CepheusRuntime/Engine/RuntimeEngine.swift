@@ -192,9 +192,9 @@ public final class RuntimeEngine {
         }
         let kind: Alert.Kind = result.kind == .timeout ? .timeout : .match
         let id = AlertIdentity.id(rule: rule.id, version: slot.version, kind: kind.rawValue, canonicalKey: state.canonicalKey, steps: steps)
-        let values = result.events.map { $0.map(\.value) }
-        let scope = EvaluationScope(event: result.lastEvent?.value ?? .null, key: state.key) { index in
-            index < values.count ? values[index] : []
+        let matched = result.events
+        let scope = EvaluationScope(event: result.lastEvent, key: state.key) { index in
+            index < matched.count ? matched[index] : []
         }
         let title: String
         if let template = rule.alert.title {

@@ -2,52 +2,101 @@ import CepheusCore
 
 /// Turns one input line into an event, a control record, or a rejection with its
 /// reason (rules.md sections 1 and 6). Shared by replay and the daemon's sources.
-public struct EventDecoder: Sendable {
+///
+/// The line is parsed once, into the event's flat tape (`TapeParser`); only control
+/// records are materialized as `Value`s. Keeps its parser's scratch buffers between
+/// lines, so decoding allocates nothing but the event itself.
+public struct EventDecoder {
     /// The event-time field (`ts` unless `--time-field` says otherwise).
-    public var timeField: String
+    public let timeField: String
     /// The source name used in default event ids (`<source>:<line>`).
-    public var sourceName: String
+    public let sourceName: String
+    private let timeFieldName: Int32
+    private let idName: Int32
+    private let controlName: Int32
+    private let sourcePrefix: [UInt8]
+    private var parser: TapeParser
+    private var idText: [UInt8] = []
 
     public init(timeField: String = "ts", sourceName: String) {
         self.timeField = timeField
         self.sourceName = sourceName
+        timeFieldName = FieldNames.shared.intern(timeField)
+        idName = FieldNames.shared.intern("id")
+        controlName = FieldNames.shared.intern("$control")
+        sourcePrefix = Array(sourceName.utf8) + [UInt8(ascii: ":")]
+        parser = TapeParser(keepingNumberTextOf: idName)
     }
 
     /// What a line turned out to be.
     public enum Decoded: Sendable {
-        case event(value: Value, timestamp: Int64, id: String)
+        case event(Event)
         case control(Value)
         case blank
         case rejected(reason: String)
     }
 
-    public func decode(_ bytes: ArraySlice<UInt8>, line: Int64) -> Decoded {
+    /// Decodes one line; `line` is its 1-based number, also the event's sequence.
+    public mutating func decode(_ bytes: ArraySlice<UInt8>, line: Int64) -> Decoded {
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return .blank }
-        let value: Value
-        let rawNumericId: String?
-        do {
-            (value, rawNumericId) = try JSONReader.parse(bytes, capturingNumberOf: "id")
-        } catch {
-            return .rejected(reason: error.description)
+        let parsed = bytes.withUnsafeBytes { raw in
+            Result { () throws(JSONError) in try parser.parse(raw) }
         }
-        guard case .object(let object) = value else {
-            return .rejected(reason: "not a JSON object")
+        if case .failure(let error) = parsed { return .rejected(reason: error.description) }
+        let header = parser.entries[0]
+        guard header.kind == .object else { return .rejected(reason: "not a JSON object") }
+        let names = (time: timeFieldName, id: idName, control: controlName)
+        let fields = parser.withTape { tape in
+            (time: tape.member(names.time, of: 0), id: tape.member(names.id, of: 0), control: tape.member(names.control, of: 0))
         }
-        if object.count == 1, object.keys[0] == "$control" {
-            return .control(object.values[0])
+        if header.length == 1, let control = fields.control {
+            return .control(parser.withTape { $0.value(at: control) })
         }
-        guard let raw = object[timeField], !raw.isNull else {
+        let timeValue = fields.time.map { index in parser.withTape { $0.value(at: index) } } ?? .null
+        if timeValue.isNull {
             return .rejected(reason: "missing timestamp field '\(timeField)'")
         }
-        guard let timestamp = Timestamp.milliseconds(from: raw) else {
-            return .rejected(reason: "invalid timestamp in '\(timeField)': \(raw.jsonString) (expected epoch milliseconds or an RFC 3339 string)")
+        guard let timestamp = Timestamp.milliseconds(from: timeValue) else {
+            return .rejected(reason: "invalid timestamp in '\(timeField)': \(timeValue.jsonString) (expected epoch milliseconds or an RFC 3339 string)")
         }
-        let id: String
-        switch object["id"] {
-        case .string(let text)?: id = text
-        case .int?, .double?: id = rawNumericId ?? object["id"]!.jsonString
-        default: id = "\(sourceName):\(line)"
+        var idStart: UInt32 = 0
+        var idLength: UInt32 = 0
+        if let index = fields.id, [.string, .int, .double].contains(parser.entries[index].kind) {
+            // A string id's bytes, or a number's source text (kept by the parser).
+            idStart = parser.entries[index].start
+            idLength = parser.entries[index].length
+        } else {
+            idText.removeAll(keepingCapacity: true)
+            idText.append(contentsOf: sourcePrefix)
+            Self.appendDecimal(line, to: &idText)
+            idStart = idText.withUnsafeBytes { parser.appendString($0) }
+            idLength = UInt32(idText.count)
         }
-        return .event(value: value, timestamp: timestamp, id: id)
+        let event = parser.entries.withUnsafeBufferPointer { entries in
+            parser.strings.withUnsafeBytes { strings in
+                Event.make(entries: entries, strings: strings, idStart: idStart, idLength: idLength, timestamp: timestamp, sequence: line)
+            }
+        }
+        return .event(event)
+    }
+
+    private static func appendDecimal(_ number: Int64, to bytes: inout [UInt8]) {
+        if number < 0 {
+            bytes.append(contentsOf: String(number).utf8)
+            return
+        }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var remaining = UInt64(number)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[19 - count] = UInt8(ascii: "0") + UInt8(remaining % 10)
+                remaining /= 10
+                count += 1
+            } while remaining > 0
+            bytes.append(contentsOf: buffer[(20 - count)...])
+        }
     }
 }

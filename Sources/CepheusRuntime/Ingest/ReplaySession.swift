@@ -131,14 +131,15 @@ public final class ReplaySession {
                 readerCounters.controlRejected += 1
                 for message in error.messages { sinks.diagnostic("\(position): control record rejected: \(message)") }
             }
-        case .event(let value, let timestamp, let id):
+        case .event(let event):
             readerCounters.events += 1
+            let timestamp = event.timestamp
             if watermark.isLate(timestamp) {
                 readerCounters.late += 1
                 sinks.late?(bytes)
                 return
             }
-            consume(.event(Event(value: value, timestamp: timestamp, id: id, sequence: line)))
+            consume(.event(event))
             if let advanced = watermark.observe(timestamp) {
                 consume(.watermark(advanced))
             }

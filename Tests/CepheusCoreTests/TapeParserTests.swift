@@ -1,0 +1,97 @@
+import Testing
+@testable import CepheusCore
+
+@Suite("Event tapes")
+struct TapeParserTests {
+    private func parse(_ text: String, names: FieldNames = .shared) throws -> TapeParser {
+        var parser = TapeParser(names: names)
+        var text = text
+        try text.withUTF8 { utf8 in
+            try Result { () throws(JSONError) in try parser.parse(UnsafeRawBufferPointer(utf8)) }.get()
+        }
+        return parser
+    }
+
+    @Test func layoutIsPreOrderWithEndIndices() throws {
+        let parser = try parse(#"{"a":1,"b":{"c":[true,null,"x"]},"d":2.5}"#)
+        let kinds = parser.entries.map(\.kind)
+        #expect(kinds == [.object, .int, .object, .array, .bool, .null, .string, .double])
+        #expect(parser.entries[0].start == 8 && parser.entries[0].length == 3)
+        #expect(parser.entries[2].start == 7 && parser.entries[3].start == 7 && parser.entries[3].length == 3)
+        parser.withTape { tape in
+            let c = tape.path([FieldNames.shared.intern("b"), FieldNames.shared.intern("c")])
+            #expect(c == 3)
+            #expect(tape.member(FieldNames.shared.intern("d"), of: 0) == 7)
+            #expect(tape.member(FieldNames.shared.intern("zz"), of: 0) == nil)
+        }
+    }
+
+    @Test func materializesTheSameValueAsTheTreeReader() throws {
+        let text = #"{"id":7,"s":"a\u00e9\"b","n":[1,-0,1e3,0.1],"o":{"x":{}},"e":[]}"#
+        let parser = try parse(text)
+        let value = parser.withTape { $0.value(at: 0) }
+        #expect(value == (try JSONReader.parse(text)))
+        #expect(value[field: "s"] == .string("aé\"b"))
+        #expect(value[field: "n"] == .array([.int(1), .int(0), .double(1000), .double(0.1)]))
+    }
+
+    @Test func repeatedNamesKeepTheFirstPositionAndTheLastValue() throws {
+        let parser = try parse(#"{"a":1,"b":2,"a":3}"#)
+        #expect(parser.entries[0].flags & TapeEntry.hasDuplicatesFlag != 0)
+        parser.withTape { tape in
+            let a = tape.member(FieldNames.shared.intern("a"), of: 0)!
+            #expect(tape.value(at: a) == .int(3))
+            #expect(tape.value(at: 0) == .object(JSONObject(keys: ["a", "b"], values: [.int(3), .int(2)])))
+        }
+    }
+
+    @Test func namesBeyondTheTableStayBytesAndStillResolve() throws {
+        // A table with no room: every member name stays uninterned in the tape.
+        let full = FieldNames(capacity: 0)
+        let parser = try parse(#"{"user":"u1","geo":{"city":"Paris"},"user":"u2"}"#, names: full)
+        #expect(parser.entries.contains { $0.kind == .memberName })
+        #expect(parser.entries[0].flags & TapeEntry.hasUninternedFlag != 0)
+        parser.withTape { tape in
+            let user = tape.member(FieldNames.shared.intern("user"), of: 0)!
+            #expect(tape.value(at: user) == .string("u2"))
+            let city = tape.path([FieldNames.shared.intern("geo"), FieldNames.shared.intern("city")])!
+            #expect(tape.value(at: city) == .string("Paris"))
+            #expect(tape.value(at: 0) == (try? JSONReader.parse(#"{"user":"u2","geo":{"city":"Paris"}}"#)))
+        }
+    }
+
+    @Test func topLevelIdKeepsItsNumberText() throws {
+        var parser = TapeParser(keepingNumberTextOf: FieldNames.shared.intern("id"))
+        var text = #"{"id":1.50,"x":{"id":2.0}}"#
+        try text.withUTF8 { utf8 in
+            try Result { () throws(JSONError) in try parser.parse(UnsafeRawBufferPointer(utf8)) }.get()
+        }
+        let id = parser.entries[1]
+        #expect(id.kind == .double && id.length == 4)
+        #expect(Array(parser.strings[Int(id.start)..<Int(id.start + id.length)]) == Array("1.50".utf8))
+        #expect(parser.entries[3].length == 0)
+    }
+
+    @Test func eventsKeepTheirTapeIdAndTime() throws {
+        let value = try JSONReader.parse(#"{"ts":5,"user":"alice","tags":["a"],"n":null}"#)
+        let event = Event.make(value: value, timestamp: 5, id: "src:1", sequence: 1)
+        #expect(event.value == value)
+        #expect(event.id == "src:1")
+        #expect(event.timestamp == 5 && event.sequence == 1)
+        #expect(event.field(FieldNames.shared.intern("user")) == .string("alice"))
+        #expect(event.value(atPath: [FieldNames.shared.intern("nope")]) == nil)
+    }
+
+    @Test func internerHandsOutStableIds() {
+        let names = FieldNames(capacity: 2)
+        let a = names.intern("a")
+        #expect(names.intern("a") == a)
+        #expect(names.name(of: a) == "a")
+        _ = names.intern("b")
+        // Full for event names, but rules can still intern.
+        #expect("c".utf8.withContiguousStorageIfAvailable { names.id(forUTF8: UnsafeRawBufferPointer($0)) } == .some(nil))
+        let c = names.intern("c")
+        #expect(names.name(of: c) == "c")
+        #expect(names.existingID("zzz") == nil)
+    }
+}
