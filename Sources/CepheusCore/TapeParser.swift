@@ -86,7 +86,7 @@ public struct TapeParser {
         guard index < count else { throw JSONError(message: JSONError.unexpectedEnd, offset: index) }
         switch bytes[index] {
         case UInt8(ascii: "\""):
-            let (start, length, _) = try parseString()
+            let (start, length) = try parseString()
             entries.append(TapeEntry(name: name, kind: .string, start: start, length: length))
         case UInt8(ascii: "{"): try parseObject(name: name, depth: depth + 1)
         case UInt8(ascii: "["): try parseArray(name: name, depth: depth + 1)
@@ -206,17 +206,43 @@ public struct TapeParser {
     private var lastNameHash: UInt64 = 0
 
     /// Parses a member name: its interned id, or `uninternedName` after appending a
-    /// `.memberName` entry with its bytes.
+    /// `.memberName` entry with its bytes. A name without escapes is looked up straight
+    /// from the input bytes.
     private mutating func parseMemberName() throws(JSONError) -> Int32 {
-        let (start, length, hash) = try parseString()
-        lastNameHash = hash
+        let quote = index
+        var scan = index + 1
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        while scan < count {
+            let byte = bytes[scan]
+            if byte == UInt8(ascii: "\"") {
+                let name = UnsafeRawBufferPointer(rebasing: bytes[(quote + 1)..<scan])
+                index = scan + 1
+                lastNameHash = hash
+                if let id = names.id(for: name, hash: hash) { return id }
+                let start = UInt32(strings.count)
+                strings.append(contentsOf: name)
+                return uninterned(start: start, length: UInt32(name.count))
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { break }
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+            scan += 1
+        }
+        // Escapes, non-ASCII or malformed: the full string parser (and its errors).
+        let (start, length) = try parseString()
+        var decodedHash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in strings[Int(start)...] { decodedHash = (decodedHash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        lastNameHash = decodedHash
         let id = strings.withUnsafeBytes { area in
-            names.id(for: UnsafeRawBufferPointer(rebasing: area[Int(start)..<Int(start + length)]), hash: hash)
+            names.id(for: UnsafeRawBufferPointer(rebasing: area[Int(start)..<Int(start + length)]), hash: decodedHash)
         }
         if let id {
             strings.removeLast(Int(length))
             return id
         }
+        return uninterned(start: start, length: length)
+    }
+
+    private mutating func uninterned(start: UInt32, length: UInt32) -> Int32 {
         rootFlags |= TapeEntry.hasUninternedFlag
         entries.append(TapeEntry(name: TapeEntry.noName, kind: .memberName, start: start, length: length))
         return TapeEntry.uninternedName
@@ -248,30 +274,28 @@ public struct TapeParser {
     // MARK: - Strings
 
     /// Parses a string starting at the opening quote into the string area; returns its
-    /// offset, length and FNV-1a hash (of the decoded bytes).
-    private mutating func parseString() throws(JSONError) -> (UInt32, UInt32, UInt64) {
+    /// offset and length.
+    private mutating func parseString() throws(JSONError) -> (UInt32, UInt32) {
         let quote = index
         index += 1
         let start = index
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         while index < count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let offset = UInt32(strings.count)
                 strings.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
                 index += 1
-                return (offset, UInt32(index - 1 - start), hash)
+                return (offset, UInt32(index - 1 - start))
             }
             if byte == UInt8(ascii: "\\") { return try parseEscapedString(quote: quote, start: start) }
             if byte < 0x20 { throw JSONError(message: JSONError.controlCharacter, offset: index) }
-            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
             if byte < 0x80 { index += 1 } else { try skipUTF8Sequence() }
         }
         throw JSONError(message: JSONError.unterminatedString, offset: quote)
     }
 
     /// The slow path: the string has an escape at `index`; `start...` is already valid.
-    private mutating func parseEscapedString(quote: Int, start: Int) throws(JSONError) -> (UInt32, UInt32, UInt64) {
+    private mutating func parseEscapedString(quote: Int, start: Int) throws(JSONError) -> (UInt32, UInt32) {
         let offset = strings.count
         var run = start
         while index < count {
@@ -279,9 +303,7 @@ public struct TapeParser {
             if byte == UInt8(ascii: "\"") {
                 strings.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[run..<index]))
                 index += 1
-                var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-                for byte in strings[offset...] { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-                return (UInt32(offset), UInt32(strings.count - offset), hash)
+                return (UInt32(offset), UInt32(strings.count - offset))
             }
             if byte == UInt8(ascii: "\\") {
                 strings.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[run..<index]))

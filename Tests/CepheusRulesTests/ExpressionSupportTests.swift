@@ -39,7 +39,7 @@ enum ExpressionFixture {
 
     static func scope(event: Value = event, key: Value = .string("alice"), steps: [[Value]] = [fails, []]) -> EvaluationScope {
         let stepEvents = steps.map { values in values.map { record($0) } }
-        return EvaluationScope(event: record(event), key: key) { index in index < stepEvents.count ? stepEvents[index] : [] }
+        return EvaluationScope(event: record(event), key: key, steps: MatchedStepLists(stepEvents))
     }
 
     static func compiler(_ stepNames: [String] = stepNames) -> ExpressionCompiler {

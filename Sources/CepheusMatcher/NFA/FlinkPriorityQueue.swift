@@ -19,6 +19,8 @@ public struct FlinkPriorityQueue: Sendable {
     private func compare(_ a: Element, _ b: Element) -> Int { ComputationState.compare(a, b) }
 
     public var count: Int { elements.count }
+    var capacity: Int { elements.capacity }
+
     public var isEmpty: Bool { elements.isEmpty }
     public var first: Element? { elements.first }
 
@@ -46,7 +48,8 @@ public struct FlinkPriorityQueue: Sendable {
         heapify()
     }
 
-    public mutating func removeAll() { elements.removeAll() }
+    /// Empties the queue, keeping its storage.
+    public mutating func removeAll() { elements.removeAll(keepingCapacity: true) }
 
     private mutating func heapify() {
         var i = (elements.count >> 1) - 1

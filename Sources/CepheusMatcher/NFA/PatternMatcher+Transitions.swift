@@ -17,16 +17,21 @@ struct ConditionContext {
     /// the key, so they are evaluated once per event and shared.
     var shared: EventConditionCache
 
-    init(computation: ComputationState, event: Event, key: Value, shared: EventConditionCache = EventConditionCache()) {
+    /// `loader` (reused across partial matches, see `MatcherScratch`) is pointed at
+    /// `computation` here; without one, one is made on first use.
+    init(computation: ComputationState, event: Event, key: Value, shared: EventConditionCache = EventConditionCache(), loader: MatchedEventsLoader? = nil) {
         self.computation = computation
         self.event = event
         self.key = key
         self.shared = shared
+        loader?.begin(computation)
+        matched = loader
     }
 
-    mutating func loader(stepCount: Int) -> MatchedEventsLoader {
+    mutating func loader() -> MatchedEventsLoader {
         if let matched { return matched }
-        let loader = MatchedEventsLoader(computation: computation, stepCount: stepCount)
+        let loader = MatchedEventsLoader()
+        loader.begin(computation)
         matched = loader
         return loader
     }
@@ -56,35 +61,67 @@ struct TransitionEdge {
     var target: Int
 }
 
-/// Materializes a partial match's events per step on first use.
+/// A partial match's events per step, read from the shared buffer on first use: the
+/// first path back from its last entry (as Flink's `extractPatterns(...).first`), kept
+/// as node indices, so `first(a).ip` reads one event and builds no list.
 /// It sees the buffer only while an expression is being evaluated (`attach`/`detach`):
-/// holding it longer would make the next write to the buffer copy it.
-final class MatchedEventsLoader {
+/// holding it longer would make the next write to the buffer copy it. One per
+/// `MatcherScratch`, pointed at each partial match in turn (`begin`).
+final class MatchedEventsLoader: MatchedSteps {
     private var buffer: SharedBuffer?
-    private let computation: ComputationState
-    private let stepCount: Int
-    private var matched: [[Event]]?
+    private var computation = ComputationState.start(0, version: DeweyNumber.one)
+    private var loaded = false
+    private var path: [Int32] = []
+    private var search: [PatternSearchStep] = []
 
-    init(computation: ComputationState, stepCount: Int) {
+    func begin(_ computation: ComputationState) {
         self.computation = computation
-        self.stepCount = stepCount
+        loaded = false
     }
 
-    func attach(_ buffer: SharedBuffer) { if matched == nil { self.buffer = buffer } }
+    func attach(_ buffer: SharedBuffer) { if !loaded { self.buffer = buffer } }
     func detach() { buffer = nil }
 
-    func events(_ step: Int) -> [Event] {
-        if matched == nil, let buffer {
-            var result = Array(repeating: [Event](), count: stepCount)
-            if let entry = computation.previousEntry, let path = buffer.extractPatterns(entry, version: computation.version).first {
-                for node in path {
-                    if let event = buffer.event(at: node) { result[buffer.step(at: node)].append(event) }
-                }
-            }
-            matched = result
+    private func load() {
+        guard !loaded, let buffer else { return }
+        loaded = true
+        path.removeAll(keepingCapacity: true)
+        if let entry = computation.previousEntry {
+            _ = buffer.firstPattern(entry, version: computation.version, into: &path, stack: &search)
         }
-        guard let matched, step < stepCount else { return [] }
-        return matched[step]
+        // Keep only nodes that hold an event, with their step: what the reads need.
+        var kept = 0
+        for node in path where buffer.event(at: node) != nil {
+            path[kept] = node
+            kept += 1
+        }
+        path.removeLast(path.count - kept)
+        steps.removeAll(keepingCapacity: true)
+        events.removeAll(keepingCapacity: true)
+        for node in path {
+            steps.append(buffer.step(at: node))
+            events.append(buffer.event(at: node)!)
+        }
+    }
+
+    private var steps: [Int] = []
+    private var events: [Event] = []
+
+    func events(ofStep step: Int) -> [Event] {
+        load()
+        var result: [Event] = []
+        for index in steps.indices where steps[index] == step { result.append(events[index]) }
+        return result
+    }
+
+    func event(ofStep step: Int, first: Bool) -> Event? {
+        load()
+        if first {
+            for index in steps.indices where steps[index] == step { return events[index] }
+        } else {
+            for index in steps.indices.reversed() where steps[index] == step { return events[index] }
+        }
+        return nil
     }
 }
 
@@ -132,12 +169,12 @@ extension PatternMatcher {
         if expression.referencesSteps {
             // Extracted from the buffer only if the expression really reads a step
             // (`type == "login" && last(a).ip != ip` short-circuits on most events).
-            let loader = context.loader(stepCount: stepCount)
+            let loader = context.loader()
             loader.attach(buffer)
-            scope.stepEvents = { index in loader.events(index) }
+            scope.steps = loader
         }
         let outcome = expression.test(scope)
-        if expression.referencesSteps { context.loader(stepCount: stepCount).detach() }
+        if expression.referencesSteps { context.loader().detach() }
         let result: Bool
         switch outcome {
         case .matched: result = true
@@ -156,12 +193,13 @@ extension PatternMatcher {
     func computeNextStates(
         _ buffer: inout SharedBuffer, _ computation: ComputationState, event: Event, eventKey: EventKey,
         key: Value, shared: inout EventConditionCache, stats: inout MatcherStats,
-        into result: inout [ComputationState], edges: inout [TransitionEdge], stack: inout [Int]
+        into result: inout [ComputationState], edges: inout [TransitionEdge], stack: inout [Int],
+        loader: MatchedEventsLoader? = nil
     ) {
         result.removeAll(keepingCapacity: true)
         edges.removeAll(keepingCapacity: true)
         stack.removeAll(keepingCapacity: true)
-        var context = ConditionContext(computation: computation, event: event, key: key, shared: shared)
+        var context = ConditionContext(computation: computation, event: event, key: key, shared: shared, loader: loader)
         defer { shared = context.shared }
         // decision graph
         var totalTake = 0
@@ -221,7 +259,7 @@ extension PatternMatcher {
                 let start = isStart ? event.timestamp : computation.startTimestamp
                 let startEvent = isStart ? eventKey : computation.startEvent
                 addState(edge.target, newEntry, nextVersion, start, event.timestamp, startEvent)
-                if let final = findFinalStateAfterProceed(edge.target, &context, buffer: buffer, stats: &stats) {
+                if let final = findFinalStateAfterProceed(edge.target, &context, buffer: buffer, stats: &stats, stack: &stack) {
                     addState(final, newEntry, nextVersion, start, event.timestamp, startEvent)
                 }
             case .proceed:
@@ -238,8 +276,12 @@ extension PatternMatcher {
         }
     }
 
-    private func findFinalStateAfterProceed(_ state: Int, _ context: inout ConditionContext, buffer: SharedBuffer, stats: inout MatcherStats) -> Int? {
-        var stack = [state]
+    private func findFinalStateAfterProceed(
+        _ state: Int, _ context: inout ConditionContext, buffer: SharedBuffer, stats: inout MatcherStats, stack: inout [Int]
+    ) -> Int? {
+        stack.removeAll(keepingCapacity: true)
+        stack.append(state)
+        defer { stack.removeAll(keepingCapacity: true) }
         while let current = stack.popLast() {
             for index in table.ranges[current] where table.transitions[index].action == .proceed {
                 let transition = table.transitions[index]

@@ -53,30 +53,27 @@ public final class PatternMatcher: Sendable {
     // MARK: process
 
     /// Feeds `event` to the partial matches of one key; completed matches are appended
-    /// to `results`.
+    /// to `results`. `scratch` is working storage reused across calls (one per thread).
     public func process(
         _ state: inout MatcherState, event: Event, key: Value,
         results: inout [MatchResult], stats: inout MatcherStats,
-        conditions: EventConditionCache = EventConditionCache()
+        conditions: EventConditionCache = EventConditionCache(), scratch: MatcherScratch = MatcherScratch()
     ) {
         let eventKey = EventKey(timestamp: event.timestamp, sequence: event.sequence)
-        var newPartialMatches = FlinkPriorityQueue(capacity: state.partialMatches.count + 2)
+        var newPartialMatches = scratch.takeQueue()
         var potentialMatches = FlinkPriorityQueue()
+        swap(&potentialMatches, &scratch.potentialMatches)
         var live = 0
         var shared = conditions
-        var next: [ComputationState] = []
-        var edges: [TransitionEdge] = []
-        var retained: [ComputationState] = []
-        var stack: [Int] = []
 
         stats.steps += state.partialMatches.count
         for computation in state.partialMatches.elements {
             computeNextStates(
                 &state.buffer, computation, event: event, eventKey: eventKey, key: key, shared: &shared, stats: &stats,
-                into: &next, edges: &edges, stack: &stack)
-            retained.removeAll(keepingCapacity: true)
+                into: &scratch.next, edges: &scratch.edges, stack: &scratch.stack, loader: scratch.loader)
+            scratch.retained.removeAll(keepingCapacity: true)
             var discard = false
-            for candidate in next {
+            for candidate in scratch.next {
                 switch table.kinds[candidate.state] {
                 case .final:
                     potentialMatches.add(candidate)
@@ -84,15 +81,15 @@ public final class PatternMatcher: Sendable {
                     discard = true
                     if let entry = candidate.previousEntry { state.buffer.releaseNode(entry, version: candidate.version) }
                 default:
-                    retained.append(candidate)
+                    scratch.retained.append(candidate)
                 }
             }
             if discard {
-                for candidate in retained {
+                for candidate in scratch.retained {
                     if let entry = candidate.previousEntry { state.buffer.releaseNode(entry, version: candidate.version) }
                 }
             } else {
-                for candidate in retained {
+                for candidate in scratch.retained {
                     if candidate.startEvent != nil {
                         if live >= maxPartialMatches {
                             stats.droppedPartialMatches += 1
@@ -105,19 +102,25 @@ public final class PatternMatcher: Sendable {
                 }
             }
         }
+        scratch.next.removeAll(keepingCapacity: true)
+        scratch.retained.removeAll(keepingCapacity: true)
 
         if skip != .noSkip {
             processMatchesAccordingToSkipStrategy(&state, potentialMatches, &newPartialMatches, results: &results)
         } else {
             for match in potentialMatches.elements {
                 if let entry = match.previousEntry {
-                    let paths = state.buffer.extractPatterns(entry, version: match.version)
-                    if let path = paths.first { results.append(materialize(path, match: match, buffer: state.buffer)) }
+                    if state.buffer.firstPattern(entry, version: match.version, into: &scratch.path, stack: &scratch.search) {
+                        results.append(materialize(scratch.path, match: match, buffer: state.buffer))
+                    }
                     state.buffer.releaseNode(entry, version: match.version)
                 }
             }
         }
-        state.partialMatches = newPartialMatches
+        swap(&state.partialMatches, &newPartialMatches)
+        scratch.recycle(&newPartialMatches)
+        potentialMatches.removeAll()
+        swap(&potentialMatches, &scratch.potentialMatches)
     }
 
     /// `true` when every partial match of `state` is in a quiet state: an event that

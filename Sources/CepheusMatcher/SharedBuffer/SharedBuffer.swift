@@ -156,4 +156,38 @@ public struct SharedBuffer: Sendable {
         }
         return result
     }
+
+    /// The first path `extractPatterns` would return, written into `path` (match order);
+    /// `false` when there is none. Explores in the same depth-first order but stops at
+    /// the first complete path and shares one path array instead of copying it per
+    /// branch. `stack` is working storage.
+    func firstPattern(_ node: Int32, version: DeweyNumber, into path: inout [Int32], stack: inout [PatternSearchStep]) -> Bool {
+        path.removeAll(keepingCapacity: true)
+        stack.removeAll(keepingCapacity: true)
+        guard nodes[Int(node)].event != nil else { return false }
+        stack.append(PatternSearchStep(node: node, version: version, depth: 0))
+        while let step = stack.popLast() {
+            while path.count > step.depth { path.removeLast() }
+            guard step.node >= 0 else {
+                path.reverse()
+                stack.removeAll(keepingCapacity: true)
+                return true
+            }
+            path.append(step.node)
+            for edge in nodes[Int(step.node)].edges where step.version.isCompatible(with: edge.version) {
+                if !reachable(edge) { continue }
+                stack.append(PatternSearchStep(node: edge.target, version: edge.version, depth: step.depth + 1))
+            }
+        }
+        path.removeAll(keepingCapacity: true)
+        return false
+    }
+}
+
+/// One pending branch of `SharedBuffer.firstPattern`'s depth-first search.
+struct PatternSearchStep {
+    var node: Int32
+    var version: DeweyNumber
+    /// How many nodes of the path lead to it.
+    var depth: Int
 }

@@ -2,7 +2,9 @@ import CepheusCore
 
 /// An expression compiled once by `ExpressionCompiler`, ready to evaluate any number of
 /// times from any thread (rules.md section 4). Evaluation never parses anything.
-public struct CompiledExpression: Sendable {
+/// A class: passing one around on the hot path costs one reference count, not a copy
+/// of each of its fields.
+public final class CompiledExpression: Sendable {
     /// The source text.
     public let text: String
     /// True when the expression names any step (the matcher then has to materialize the

@@ -8,13 +8,37 @@ public struct EvaluationScope {
     public var event: Event?
     /// The rule's key value (`key`).
     public var key: Value
-    /// Events matched so far to the step at a pattern index, in match order. Called
-    /// lazily, only by expressions that name a step.
-    public var stepEvents: (Int) -> [Event]
+    /// The events matched so far to each step, asked only by expressions that name a
+    /// step; `nil` reads as no events.
+    public var steps: (any MatchedSteps)?
 
-    public init(event: Event?, key: Value, stepEvents: @escaping (Int) -> [Event] = { _ in [] }) {
+    public init(event: Event?, key: Value, steps: (any MatchedSteps)? = nil) {
         self.event = event
         self.key = key
-        self.stepEvents = stepEvents
+        self.steps = steps
+    }
+}
+
+/// The events matched to each step of a partial or complete match, by pattern index,
+/// in match order. The matcher implements it over its shared buffer, reading a
+/// partial match's events only when an expression asks.
+public protocol MatchedSteps: AnyObject {
+    /// Every event matched to `step`.
+    func events(ofStep step: Int) -> [Event]
+    /// The first (or last) event matched to `step`, without building the list.
+    func event(ofStep step: Int, first: Bool) -> Event?
+}
+
+/// `MatchedSteps` over lists built beforehand (alerts, tests).
+public final class MatchedStepLists: MatchedSteps {
+    public let lists: [[Event]]
+
+    public init(_ lists: [[Event]]) { self.lists = lists }
+
+    public func events(ofStep step: Int) -> [Event] { step < lists.count ? lists[step] : [] }
+
+    public func event(ofStep step: Int, first: Bool) -> Event? {
+        guard step < lists.count else { return nil }
+        return first ? lists[step].first : lists[step].last
     }
 }

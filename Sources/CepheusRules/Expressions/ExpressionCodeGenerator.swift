@@ -170,14 +170,14 @@ struct ExpressionCodeGenerator {
         case .step(let index):
             // A projection: the path on each event, null where it is missing.
             evaluate = { scope in
-                .array(scope.stepEvents(index).map { event in ids.isEmpty ? event.value : event.value(atPath: ids) ?? .null })
+                let events = scope.steps?.events(ofStep: index) ?? []
+                return .array(events.map { event in ids.isEmpty ? event.value : event.value(atPath: ids) ?? .null })
             }
         case .stepFirst(let index), .stepLast(let index):
             let first: Bool
             if case .stepFirst = path.root { first = true } else { first = false }
             evaluate = { scope in
-                let events = scope.stepEvents(index)
-                guard let event = first ? events.first : events.last else { return .null }
+                guard let event = scope.steps?.event(ofStep: index, first: first) else { return .null }
                 return ids.isEmpty ? event.value : event.value(atPath: ids) ?? .null
             }
         }

@@ -31,7 +31,7 @@ public struct ExpressionCompiler: Sendable {
     let stepIndices: [String: Int]
 
     /// stepNames: the rule's pattern step names, in pattern order (index = step index for
-    /// `EvaluationScope.stepEvents`).
+    /// `EvaluationScope.steps`).
     public init(stepNames: [String]) {
         self.stepNames = stepNames
         var indices: [String: Int] = [:]

@@ -25,6 +25,8 @@ public final class RuntimeEngine {
     var versionCounters: [String: Int] = [:]
     private var reorderBuffer = ReorderBuffer()
     private var timers = TimerQueue()
+    /// Working storage for the matchers (one engine runs on one thread).
+    private let scratch = MatcherScratch()
     private let emit: (Alert) -> Void
 
     /// An engine running `rules` (each at version 1), sending alerts to `emit`.
@@ -123,7 +125,7 @@ public final class RuntimeEngine {
             if let due = state.windowEnd, due <= event.timestamp {
                 slot.matcher.advanceTime(&state.matcher, to: event.timestamp, results: &results, stats: &slot.stats)
             }
-            slot.matcher.process(&state.matcher, event: event, key: key, results: &results, stats: &slot.stats, conditions: conditions)
+            slot.matcher.process(&state.matcher, event: event, key: key, results: &results, stats: &slot.stats, conditions: conditions, scratch: scratch)
             deliver(results, slot: slot, state: state)
             settle(slot, state)
         }
@@ -192,10 +194,7 @@ public final class RuntimeEngine {
         }
         let kind: Alert.Kind = result.kind == .timeout ? .timeout : .match
         let id = AlertIdentity.id(rule: rule.id, version: slot.version, kind: kind.rawValue, canonicalKey: state.canonicalKey, steps: steps)
-        let matched = result.events
-        let scope = EvaluationScope(event: result.lastEvent, key: state.key) { index in
-            index < matched.count ? matched[index] : []
-        }
+        let scope = EvaluationScope(event: result.lastEvent, key: state.key, steps: MatchedStepLists(result.events))
         let title: String
         if let template = rule.alert.title {
             let rendered = template.render(scope)
