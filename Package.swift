@@ -33,6 +33,10 @@ let package = Package(
             "CepheusCore", "CepheusRules", "CepheusMatcher", "CepheusRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             "Yams",
+        ], linkerSettings: [
+            // jemalloc instead of glibc's malloc: events are allocated on one thread and
+            // freed on another, which glibc handles poorly (docs/performance.md).
+            .linkedLibrary("jemalloc", .when(platforms: [.linux])),
         ]),
         .testTarget(name: "CepheusCoreTests", dependencies: ["CepheusCore"]),
         .testTarget(name: "CepheusRulesTests", dependencies: ["CepheusRules"]),

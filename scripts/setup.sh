@@ -8,6 +8,9 @@ command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 # /usr/bin/time -v measures peak RSS in the benchmark script.
 [ -x /usr/bin/time ] || need+=(time)
+# The cepheus binary links jemalloc (Package.swift).
+[ -e /usr/lib/x86_64-linux-gnu/libjemalloc.so ] || [ -e /usr/lib/aarch64-linux-gnu/libjemalloc.so ] \
+  || [ -e /usr/lib/libjemalloc.so ] || need+=(libjemalloc-dev)
 
 if [ "${#need[@]}" -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2

@@ -25,20 +25,25 @@ public enum StableHash {
         // Fast path for the commonest key, a string that needs no escaping: its
         // canonical JSON is the bytes between two quotes.
         if case .string(var text) = key {
-            let hash: UInt64? = text.withUTF8 { utf8 in
-                var hash = fnvOffsetBasis
-                hash = (hash ^ 0x22) &* fnvPrime
-                for byte in utf8 {
-                    if byte < 0x20 || byte == 0x22 || byte == 0x5C { return nil }
-                    hash = (hash ^ UInt64(byte)) &* fnvPrime
-                }
-                return (hash ^ 0x22) &* fnvPrime
-            }
-            if let hash { return Int(hash % UInt64(groups)) }
+            let group = text.withUTF8 { keyGroup(ofPlainString: UnsafeRawBufferPointer($0), groups: groups) }
+            if let group { return group }
         }
         var bytes: [UInt8] = []
         JSONWriter(canonicalNumbers: true).write(key, into: &bytes)
         return Int(fnv1a64(bytes) % UInt64(groups))
+    }
+
+    /// `keyGroup(of: .string(...))` straight from a string's UTF-8 bytes, or `nil` when
+    /// the string needs escaping in JSON (then use `keyGroup(of:)`).
+    public static func keyGroup(ofPlainString utf8: UnsafeRawBufferPointer, groups: Int = 128) -> Int? {
+        var hash = fnvOffsetBasis
+        hash = (hash ^ 0x22) &* fnvPrime
+        for byte in utf8 {
+            if byte < 0x20 || byte == 0x22 || byte == 0x5C { return nil }
+            hash = (hash ^ UInt64(byte)) &* fnvPrime
+        }
+        hash = (hash ^ 0x22) &* fnvPrime
+        return Int(hash % UInt64(groups))
     }
 
     private static func fnv1a64Contiguous(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {

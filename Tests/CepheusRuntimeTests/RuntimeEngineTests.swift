@@ -248,4 +248,70 @@ import Testing
         #expect(Set(one.map(\.jsonLine)) == Set(three.map(\.jsonLine)))
         #expect(c1 == c3)
     }
+
+    /// Parallel parsing: bad lines, late events, keyless events and control records in
+    /// the middle of the input come out the same for 1, 2 and 3 workers — alerts,
+    /// counters, and the rejected and late lines in input order.
+    @Test func workersAgreeOnMessyInput() {
+        let yaml = """
+            id: pairs
+            key: user
+            within: 10s
+            pattern:
+              - {name: a, where: t == "a"}
+              - {name: b, where: t == "b" && ip != first(a).ip}
+            ---
+            id: by-card
+            key: card
+            pattern:
+              - {name: x, where: t == "a"}
+              - {name: y, where: t == "b"}
+            """
+        var lines: [String] = []
+        for i in 0..<6000 {
+            switch i % 97 {
+            case 5: lines.append("not json")
+            case 11: lines.append("")
+            case 17: lines.append(#"{"t":"a","user":"u1"}"#)  // no ts
+            case 23: lines.append(#"{"ts":\#(i * 10 - 5000),"t":"a","user":"late"}"#)
+            default:
+                let t = ["a", "b", "c"][(i * 7) % 3]
+                let card = i % 5 == 0 ? "" : #","card":"c\#(i % 13)""#
+                lines.append(#"{"ts":\#(i * 10 + (i % 3) * 7),"t":"\#(t)","user":"u\#(i % 23)","ip":"10.0.0.\#(i % 4)"\#(card)}"#)
+            }
+            if i == 3000 {
+                lines.append(#"{"$control":{"op":"upsert","yaml":"id: late-rule\nkey: user\npattern:\n  - {name: a, where: t == \"b\"}\n  - {name: b, where: t == \"a\"}\n"}}"#)
+            }
+            if i == 4500 { lines.append(#"{"$control":{"op":"delete","id":"by-card"}}"#) }
+            if i == 4600 { lines.append(#"{"$control":{"op":"nonsense"}}"#) }
+        }
+        func replay(workers: Int) -> (alerts: Set<String>, counters: RuntimeCounters, rejected: [String], late: [String], notes: [String]) {
+            let loaded = RuleLoader.parse(yaml: yaml, file: "t.yaml")
+            var alerts: Set<String> = []
+            var rejected: [String] = []
+            var late: [String] = []
+            var notes: [String] = []
+            let sinks = ReplaySession.Sinks(
+                alert: { alerts.insert($0.jsonLine) },
+                rejected: { line, reason, _ in rejected.append("\(line): \(reason)") },
+                late: { late.append(String(decoding: $0, as: UTF8.self)) },
+                diagnostic: { notes.append($0) })
+            let session = ReplaySession(rules: loaded.rules, sourceName: "in", outOfOrderness: 20, workers: workers, sinks: sinks)
+            for line in lines { session.feed(ArraySlice(Array(line.utf8))) }
+            session.finish()
+            return (alerts, session.counters, rejected, late, notes)
+        }
+        let one = replay(workers: 1)
+        #expect(one.alerts.count > 50)
+        #expect(one.counters.rejected > 100 && one.counters.late > 10 && one.counters.keySkipped > 100)
+        #expect(one.counters.controlRejected == 1 && one.counters.controlApplied == 2)
+        for workers in [2, 3] {
+            let other = replay(workers: workers)
+            #expect(other.alerts == one.alerts, "workers: \(workers)")
+            #expect(other.counters == one.counters, "workers: \(workers)")
+            #expect(other.rejected == one.rejected)
+            #expect(other.late == one.late)
+            #expect(other.notes == one.notes)
+        }
+    }
 }

@@ -16,9 +16,16 @@ public final class CompiledExpression: Sendable {
     /// For an expression that names steps: its leading `&&` operands that name none
     /// (`type == "login" && ok` in `type == "login" && ok && ip != last(a).ip`).
     let prefilter: ExpressionEvaluator?
+    /// For an expression that is just an event field path (`user`, `geo.country`): the
+    /// interned names along it, so callers can read the field from the tape in place.
+    public let fieldPath: [Int32]?
 
-    init(text: String, referencesSteps: Bool, evaluator: @escaping ExpressionEvaluator, constant: Value?, prefilter: ExpressionEvaluator? = nil) {
+    init(
+        text: String, referencesSteps: Bool, evaluator: @escaping ExpressionEvaluator, constant: Value?,
+        prefilter: ExpressionEvaluator? = nil, fieldPath: [Int32]? = nil
+    ) {
         self.text = text
+        self.fieldPath = fieldPath
         self.referencesSteps = referencesSteps
         self.evaluator = evaluator
         self.constant = constant

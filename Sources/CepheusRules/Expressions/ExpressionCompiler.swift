@@ -54,9 +54,13 @@ public struct ExpressionCompiler: Sendable {
         if generator.referencesSteps {
             prefilter = try stepFreePrefix(of: node)
         }
+        var fieldPath: [Int32]?
+        if let path = fragment.path, case .event = path.root, !path.components.isEmpty {
+            fieldPath = path.components.map { FieldNames.shared.intern($0) }
+        }
         return CompiledExpression(
             text: text, referencesSteps: generator.referencesSteps,
-            evaluator: fragment.evaluate, constant: fragment.constant, prefilter: prefilter)
+            evaluator: fragment.evaluate, constant: fragment.constant, prefilter: prefilter, fieldPath: fieldPath)
     }
 
     /// The leading operands of a top-level `&&` chain that name no step, compiled.

@@ -13,6 +13,24 @@ final class KeyExtractor {
         self.composite = composite
     }
 
+    /// The key group (`StableHash.keyGroup`, 128 groups) of the event's key, or `nil`
+    /// when it has none. A key that is a plain field holding a string is hashed from
+    /// the tape's bytes, without building the key.
+    func keyGroup(of event: Event) -> Int? {
+        if let expressions, !composite, let path = expressions[0].fieldPath {
+            let group: Int?? = event.withTape { tape in
+                guard let index = tape.path(path) else { return .some(nil) }
+                switch tape[index].kind {
+                case .null: return .some(nil)
+                case .string: return StableHash.keyGroup(ofPlainString: tape.bytes(at: index)).map { .some($0) }
+                default: return nil
+                }
+            }
+            if let group { return group }
+        }
+        return key(of: event).map { StableHash.keyGroup(of: $0) }
+    }
+
     /// The key, or `nil` when it (or any part of a composite key) is null or fails.
     func key(of event: Event) -> Value? {
         guard let expressions else { return .null }
@@ -28,5 +46,11 @@ final class KeyExtractor {
         }
         guard let value = try? expressions[0].evaluate(scope), !value.isNull else { return nil }
         return value
+    }
+
+    /// Equal signatures compute equal keys (the expressions' source texts).
+    static func signature(expressions: [CompiledExpression]?, composite: Bool) -> String {
+        guard let expressions else { return "" }
+        return (composite ? "[" : "") + expressions.map(\.text).joined(separator: "\u{1F}")
     }
 }

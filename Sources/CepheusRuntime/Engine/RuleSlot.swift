@@ -37,10 +37,7 @@ final class RuleSlot {
     }
 
     /// Rules with equal signatures compute equal keys.
-    var keySignature: String {
-        guard let keyExpressions else { return "" }
-        return (keyIsComposite ? "[" : "") + keyExpressions.map(\.text).joined(separator: "\u{1F}")
-    }
+    var keySignature: String { KeyExtractor.signature(expressions: keyExpressions, composite: keyIsComposite) }
 
     /// The slot now in charge of this slot's keys, or `nil` if the rule is gone.
     var current: RuleSlot? {

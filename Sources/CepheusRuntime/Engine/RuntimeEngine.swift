@@ -25,6 +25,9 @@ public final class RuntimeEngine {
     var versionCounters: [String: Int] = [:]
     private var reorderBuffer = ReorderBuffer()
     private var timers = TimerQueue()
+    /// Whether rules an event has no key for are counted here (`key_skipped`); off
+    /// for events a `KeyRouter` routed, which counted them where they were parsed.
+    var countsKeySkips = true
     /// Working storage for the matchers (one engine runs on one thread).
     private let scratch = MatcherScratch()
     private let emit: (Alert) -> Void
@@ -98,7 +101,7 @@ public final class RuntimeEngine {
                 keyCache[cacheIndex] = entry
             }
             guard keyCache[cacheIndex].present else {
-                if shard == nil || shard!.index == 0 { counters.keySkipped += 1 }
+                if countsKeySkips && (shard == nil || shard!.index == 0) { counters.keySkipped += 1 }
                 continue
             }
             guard let (key, lookup) = keyCache[cacheIndex].key else { continue }

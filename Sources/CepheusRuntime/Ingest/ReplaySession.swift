@@ -38,6 +38,9 @@ public final class ReplaySession {
     /// What the reader counts: events read, late, rejected.
     private var readerCounters = RuntimeCounters()
     private var summaries: [WorkerPool.Summary]?
+    /// With workers: the lines not yet handed to them.
+    private var batch: LineBatch?
+    private static let batchLines = 2048
 
     /// A session on `workers` engines; with more than one, (rule, key) states are
     /// sharded by key group over worker threads and the alerts are the same set.
@@ -47,7 +50,8 @@ public final class ReplaySession {
     ) {
         if workers > 1 {
             engine = nil
-            pool = WorkerPool(rules: rules, workers: workers, emit: sinks.alert, diagnostic: sinks.diagnostic)
+            let input = WorkerPool.Input(sourceName: sourceName, timeField: timeField, outOfOrderness: outOfOrderness)
+            pool = WorkerPool(rules: rules, workers: min(workers, 63), input: input, sinks: sinks)
         } else {
             let engine = RuntimeEngine(rules: rules, emit: sinks.alert)
             engine.onDiagnostic = sinks.diagnostic
@@ -60,12 +64,13 @@ public final class ReplaySession {
     }
 
     private func consume(_ record: InputRecord) {
-        if let engine { engine.consume(record) } else { pool!.consume(record) }
+        engine!.consume(record)
     }
 
     /// The run's counters: the reader's (events, late, rejected) and the engines'.
     public var counters: RuntimeCounters {
-        var total = readerCounters
+        // With workers, worker 0 counted what the reader counts here without them.
+        var total = summaries?.first?.reader ?? readerCounters
         let engines: [RuntimeCounters] = engine.map { [$0.counters] } ?? summaries?.map(\.counters) ?? []
         for (index, counters) in engines.enumerated() {
             total.keySkipped += counters.keySkipped
@@ -104,18 +109,38 @@ public final class ReplaySession {
             case .line(let bytes):
                 feed(bytes)
             case .tooLong(let count):
-                line += 1
-                readerCounters.rejected += 1
-                sinks.rejected?(line, "line longer than \(reader.maxLineBytes) bytes (\(count) bytes)", [])
+                let reason = "line longer than \(reader.maxLineBytes) bytes (\(count) bytes)"
+                if pool != nil {
+                    line += 1
+                    appendToBatch { $0.appendRejected(reason: reason) }
+                } else {
+                    line += 1
+                    readerCounters.rejected += 1
+                    sinks.rejected?(line, reason, [])
+                }
             }
         }
         finish()
         return counters
     }
 
+    /// Adds a line to the batch for the workers, handing the batch over when full.
+    private func appendToBatch(_ add: (inout LineBatch) -> Void) {
+        if batch == nil { batch = LineBatch(firstLine: line, capacity: Self.batchLines) }
+        add(&batch!)
+        if batch!.count >= Self.batchLines {
+            pool!.submit(batch!)
+            batch = nil
+        }
+    }
+
     /// Feeds one line (without its newline).
     public func feed(_ bytes: ArraySlice<UInt8>) {
         line += 1
+        if pool != nil {
+            appendToBatch { $0.append(bytes) }
+            return
+        }
         switch decoder.decode(bytes, line: line) {
         case .blank:
             break
@@ -148,7 +173,14 @@ public final class ReplaySession {
 
     /// Ends the input: the watermark jumps to +infinity (and the workers stop).
     public func finish() {
+        if let pool {
+            if summaries == nil {
+                if let batch { pool.submit(batch) }
+                batch = nil
+                summaries = pool.finish()
+            }
+            return
+        }
         consume(.watermark(.max))
-        if let pool, summaries == nil { summaries = pool.finish() }
     }
 }

@@ -2,42 +2,62 @@ import CepheusCore
 import CepheusRules
 
 /// Runs one `RuntimeEngine` per worker thread, each owning the key groups of its shard
-/// (DESIGN.md, Hot path): the reader hands every record to every worker in batches, in
-/// input order, with the watermark it computed, so lateness and the alerts are the same
-/// for any number of workers. Alerts come back per batch and are emitted on the reader's
+/// (DESIGN.md, Hot path), with parsing in parallel too.
+///
+/// The reader only cuts the input into batches of lines and hands every batch to every
+/// worker. Worker `w` of `n` parses every `n`-th line of a batch (and routes each event:
+/// which workers own its keys), then walks the whole batch in input order once all
+/// shares are parsed: every worker computes the same watermark and the same lateness
+/// from the same sequence, and consumes only the events it owns, in arrival order. The
+/// alerts are therefore the same set for any number of workers. Parsing runs one batch
+/// ahead of sequencing, so a worker rarely waits for another's share.
+///
+/// Alerts, rejected and late lines come back per batch and are emitted on the reader's
 /// thread, worker by worker, so the output order is fixed for a given worker count.
 final class WorkerPool {
     enum Message: Sendable {
-        case records([InputRecord])
+        case batch(ParsedBatch)
         case finish
     }
 
+    /// A rejected line: its number, the reason, its bytes.
+    typealias Rejection = (line: Int64, reason: String, bytes: ArraySlice<UInt8>)
+
     struct Output: Sendable {
-        var alerts: [Alert]
-        var diagnostics: [String]
+        var alerts: [Alert] = []
+        var diagnostics: [String] = []
+        /// Worker 0 reports the rejected and late lines (every worker sees them).
+        var rejected: [Rejection] = []
+        var late: [ArraySlice<UInt8>] = []
         /// Sent with the last output of a worker.
         var summary: Summary?
     }
 
     struct Summary: Sendable {
+        /// The engine's counters.
         var counters: RuntimeCounters
+        /// Worker 0: what the reader counts without workers (events, late, rejected
+        /// lines and control records) and the key skips of routed events.
+        var reader: RuntimeCounters?
         var rules: [RuleStatistics]
+    }
+
+    /// How each worker reads lines.
+    struct Input: Sendable {
+        var sourceName: String
+        var timeField: String
+        var outOfOrderness: Int64
     }
 
     private let inboxes: [BlockingQueue<Message>]
     private let outboxes: [BlockingQueue<Output>]
     private let threads: [WorkerThread]
-    private var batch: [InputRecord] = []
-    private let batchSize: Int
     private var inFlight = 0
     private let maxInFlight = 4
-    private let emit: (Alert) -> Void
-    private let diagnostic: (String) -> Void
+    private let sinks: ReplaySession.Sinks
 
-    init(rules: [Rule], workers: Int, batchSize: Int = 2048, emit: @escaping (Alert) -> Void, diagnostic: @escaping (String) -> Void) {
-        self.batchSize = batchSize
-        self.emit = emit
-        self.diagnostic = diagnostic
+    init(rules: [Rule], workers: Int, input: Input, sinks: ReplaySession.Sinks) {
+        self.sinks = sinks
         var inboxes: [BlockingQueue<Message>] = []
         var outboxes: [BlockingQueue<Output>] = []
         var threads: [WorkerThread] = []
@@ -47,7 +67,8 @@ final class WorkerPool {
             inboxes.append(inbox)
             outboxes.append(outbox)
             threads.append(WorkerThread {
-                Self.run(rules: rules, shard: (index, workers), inbox: inbox, outbox: outbox)
+                var worker = Worker(rules: rules, shard: index, of: workers, input: input)
+                worker.run(inbox: inbox, outbox: outbox)
             })
         }
         self.inboxes = inboxes
@@ -56,36 +77,10 @@ final class WorkerPool {
         for thread in threads { thread.start() }
     }
 
-    private static func run(rules: [Rule], shard: (Int, Int), inbox: BlockingQueue<Message>, outbox: BlockingQueue<Output>) {
-        var alerts: [Alert] = []
-        var diagnostics: [String] = []
-        let engine = RuntimeEngine(rules: rules) { alerts.append($0) }
-        engine.shard = shard
-        if shard.0 == 0 { engine.onDiagnostic = { diagnostics.append($0) } }
-        while true {
-            switch inbox.take() {
-            case .records(let records):
-                for record in records { engine.consume(record) }
-                outbox.put(Output(alerts: alerts, diagnostics: diagnostics, summary: nil))
-                alerts.removeAll(keepingCapacity: true)
-                diagnostics.removeAll()
-            case .finish:
-                let summary = Summary(counters: engine.counters, rules: engine.ruleStatistics)
-                outbox.put(Output(alerts: alerts, diagnostics: diagnostics, summary: summary))
-                return
-            }
-        }
-    }
-
-    func consume(_ record: InputRecord) {
-        batch.append(record)
-        if batch.count >= batchSize { flush() }
-    }
-
-    private func flush() {
-        guard !batch.isEmpty else { return }
-        for inbox in inboxes { inbox.put(.records(batch)) }
-        batch.removeAll(keepingCapacity: true)
+    /// Hands a batch of lines to every worker.
+    func submit(_ lines: LineBatch) {
+        let batch = ParsedBatch(lines: lines, shares: inboxes.count)
+        for inbox in inboxes { inbox.put(.batch(batch)) }
         inFlight += 1
         while inFlight > maxInFlight { drainOne() }
     }
@@ -96,15 +91,21 @@ final class WorkerPool {
     }
 
     private func deliver(_ output: Output) {
-        for message in output.diagnostics { diagnostic(message) }
-        for alert in output.alerts { emit(alert) }
+        for message in output.diagnostics { sinks.diagnostic(message) }
+        if let rejected = sinks.rejected {
+            for entry in output.rejected { rejected(entry.line, entry.reason, entry.bytes) }
+        }
+        if let late = sinks.late {
+            for line in output.late { late(line) }
+        }
+        for alert in output.alerts { sinks.alert(alert) }
     }
 
-    /// Sends what is left, stops the workers and returns each one's summary.
+    /// Ends the input (the watermark goes to +infinity), stops the workers and returns
+    /// each one's summary.
     func finish() -> [Summary] {
-        flush()
-        while inFlight > 0 { drainOne() }
         for inbox in inboxes { inbox.put(.finish) }
+        while inFlight > 0 { drainOne() }
         var summaries: [Summary] = []
         for outbox in outboxes {
             let output = outbox.take()

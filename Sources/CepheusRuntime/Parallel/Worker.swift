@@ -1,0 +1,149 @@
+import CepheusCore
+import CepheusRules
+
+/// One worker of a `WorkerPool`: parses its share of each batch, then sequences the
+/// batch in input order (watermark, lateness, control records) and feeds its engine the
+/// events it owns.
+struct Worker {
+    private let index: Int
+    private let workers: Int
+    private let engine: RuntimeEngine
+    private var decoder: EventDecoder
+    private let router: KeyRouter
+    private var watermark: WatermarkTracker
+    private let sourceName: String
+    /// What the reader would count (kept by worker 0 only).
+    private var reader = RuntimeCounters()
+    /// Set once a control record was read: rules may have changed, so routes computed
+    /// with the rules at start no longer hold and every event goes to every engine
+    /// (which then filters by key group itself, as without routing).
+    private var broadcast = false
+    private var output = WorkerPool.Output()
+    /// The engine reports into it; its contents move into each batch's output.
+    private let sink = AlertCollector()
+
+    init(rules: [Rule], shard index: Int, of workers: Int, input: WorkerPool.Input) {
+        self.index = index
+        self.workers = workers
+        let sink = self.sink
+        engine = RuntimeEngine(rules: rules) { sink.alerts.append($0) }
+        engine.shard = (index, workers)
+        if index == 0 { engine.onDiagnostic = { sink.diagnostics.append($0) } }
+        decoder = EventDecoder(timeField: input.timeField, sourceName: input.sourceName)
+        router = KeyRouter(rules: rules, workers: workers)
+        watermark = WatermarkTracker(outOfOrderness: input.outOfOrderness)
+        sourceName = input.sourceName
+    }
+
+    mutating func run(inbox: BlockingQueue<WorkerPool.Message>, outbox: BlockingQueue<WorkerPool.Output>) {
+        var pending: ParsedBatch?
+        while true {
+            switch inbox.take() {
+            case .batch(let batch):
+                batch.parse(share: index, of: workers, decoder: &decoder, router: router)
+                if let previous = pending {
+                    sequence(previous)
+                    outbox.put(takeOutput())
+                }
+                pending = batch
+            case .finish:
+                if let previous = pending {
+                    sequence(previous)
+                    outbox.put(takeOutput())
+                }
+                engine.consume(.watermark(.max))
+                var last = takeOutput()
+                last.summary = WorkerPool.Summary(
+                    counters: engine.counters, reader: index == 0 ? reader : nil, rules: engine.ruleStatistics)
+                outbox.put(last)
+                return
+            }
+        }
+    }
+
+    private mutating func takeOutput() -> WorkerPool.Output {
+        var result = output
+        result.alerts = sink.alerts
+        result.diagnostics = sink.diagnostics + result.diagnostics
+        sink.alerts.removeAll(keepingCapacity: true)
+        sink.diagnostics.removeAll()
+        output = WorkerPool.Output()
+        return result
+    }
+
+    /// Walks `batch` in input order once every share of it is parsed.
+    private mutating func sequence(_ batch: ParsedBatch) {
+        batch.waitUntilParsed()
+        let reports = index == 0
+        let bit: UInt64 = 1 << UInt64(index)
+        let firstLine = batch.lines.firstLine
+        for offset in 0..<batch.count {
+            // Events (until a control record) read plain numbers only, and the event
+            // itself only when this worker owns it.
+            if !broadcast, let summary = batch.eventSummary(offset) {
+                if reports { reader.events += 1 }
+                if watermark.isLate(summary.timestamp) {
+                    if reports {
+                        reader.late += 1
+                        output.late.append(batch.lines.line(offset))
+                    }
+                    continue
+                }
+                if reports { reader.keySkipped += summary.keySkipped }
+                if summary.owners & bit != 0, case .event(let event, _, _) = batch[offset] {
+                    engine.countsKeySkips = false
+                    engine.consume(.event(event))
+                }
+                if let advanced = watermark.observe(summary.timestamp) {
+                    engine.consume(.watermark(advanced))
+                }
+                continue
+            }
+            let line = firstLine + Int64(offset)
+            switch batch[offset] {
+            case .blank:
+                break
+            case .rejected(let reason):
+                if reports {
+                    reader.rejected += 1
+                    output.rejected.append((line, reason, batch.lines.line(offset)))
+                }
+            case .control(let value):
+                broadcast = true
+                let position = RecordPosition(source: sourceName, line: line)
+                switch ControlRecord.parse(value) {
+                case .success(let record):
+                    engine.consume(.control(record, position: position))
+                case .failure(let error):
+                    if reports {
+                        reader.controlRejected += 1
+                        for message in error.messages { output.diagnostics.append("\(position): control record rejected: \(message)") }
+                    }
+                }
+            case .event(let event, _, _):
+                // After a control record: every engine sees every event and counts
+                // key skips itself (worker 0 does).
+                if reports { reader.events += 1 }
+                let timestamp = event.timestamp
+                if watermark.isLate(timestamp) {
+                    if reports {
+                        reader.late += 1
+                        output.late.append(batch.lines.line(offset))
+                    }
+                    continue
+                }
+                engine.countsKeySkips = true
+                engine.consume(.event(event))
+                if let advanced = watermark.observe(timestamp) {
+                    engine.consume(.watermark(advanced))
+                }
+            }
+        }
+    }
+}
+
+/// Where a worker's engine puts alerts and diagnostics until the batch's output is sent.
+final class AlertCollector {
+    var alerts: [Alert] = []
+    var diagnostics: [String] = []
+}
