@@ -62,14 +62,19 @@ public struct JSONWriter: Sendable {
 
     /// Appends `text` as a quoted, escaped JSON string to `output`.
     public static func writeString(_ text: String, into output: inout [UInt8]) {
-        output.append(UInt8(ascii: "\""))
         var text = text
-        text.withUTF8 { utf8 in
+        text.withUTF8 { writeString(utf8: UnsafeRawBufferPointer($0), into: &output) }
+    }
+
+    /// Appends the string whose (valid) UTF-8 is `utf8` as a quoted, escaped JSON string.
+    public static func writeString(utf8: UnsafeRawBufferPointer, into output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        do {
             var run = 0
             for index in 0..<utf8.count {
                 let byte = utf8[index]
                 if byte >= 0x20, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") { continue }
-                if run < index { output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<index])) }
+                if run < index { output.append(contentsOf: UnsafeRawBufferPointer(rebasing: utf8[run..<index])) }
                 run = index + 1
                 output.append(UInt8(ascii: "\\"))
                 switch byte {
@@ -87,7 +92,7 @@ public struct JSONWriter: Sendable {
                     output.append(hexDigit(byte & 0x0F))
                 }
             }
-            if run < utf8.count { output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run...])) }
+            if run < utf8.count { output.append(contentsOf: UnsafeRawBufferPointer(rebasing: utf8[run...])) }
         }
         output.append(UInt8(ascii: "\""))
     }
@@ -111,6 +116,59 @@ public struct JSONWriter: Sendable {
             magnitude /= 10
         }
         output[start...].reverse()
+    }
+
+    /// Appends the compact JSON text of the tape entry at `index` (the same bytes as
+    /// writing `tape.value(at: index)`), straight from the tape.
+    public func write(_ tape: TapeView, at index: Int, into output: inout [UInt8]) {
+        let entry = tape[index]
+        switch entry.kind {
+        case .null, .memberName:
+            Self.appendASCII("null", to: &output)
+        case .bool:
+            Self.appendASCII(entry.payload != 0 ? "true" : "false", to: &output)
+        case .int:
+            Self.writeInteger(Int64(bitPattern: entry.payload), into: &output)
+        case .double:
+            writeDouble(Double(bitPattern: entry.payload), into: &output)
+        case .string:
+            Self.writeString(utf8: tape.bytes(at: index), into: &output)
+        case .array:
+            output.append(UInt8(ascii: "["))
+            var child = index + 1
+            let end = Int(entry.start)
+            while child < end {
+                if child > index + 1 { output.append(UInt8(ascii: ",")) }
+                write(tape, at: child, into: &output)
+                child = tape[child].next(after: child)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .object:
+            if entry.flags & TapeEntry.hasDuplicatesFlag != 0 {
+                // Repeated names collapse as in `JSONObject`: write the materialized object.
+                write(tape.value(at: index), into: &output)
+                return
+            }
+            output.append(UInt8(ascii: "{"))
+            var child = index + 1
+            let end = Int(entry.start)
+            var first = true
+            while child < end {
+                if tape[child].kind == .memberName { child += 1 }
+                if !first { output.append(UInt8(ascii: ",")) }
+                first = false
+                let name = tape[child].name
+                if name >= 0 {
+                    Self.writeString(FieldNames.shared.name(of: name), into: &output)
+                } else {
+                    Self.writeString(utf8: tape.bytes(at: child - 1), into: &output)
+                }
+                output.append(UInt8(ascii: ":"))
+                write(tape, at: child, into: &output)
+                child = tape[child].next(after: child)
+            }
+            output.append(UInt8(ascii: "}"))
+        }
     }
 
     private func writeDouble(_ double: Double, into output: inout [UInt8]) {

@@ -5,9 +5,9 @@
 /// A container (`object`, `array`) is followed by its descendants; `end` is the index
 /// just past its last one, so a reader steps over it in O(1). An object member carries
 /// its interned name in `name`; array elements have `name == TapeEntry.noName`.
-public struct TapeEntry: Sendable {
+public struct TapeEntry: Sendable, BitwiseCopyable {
     /// What the entry holds.
-    public enum Kind: UInt8, Sendable {
+    public enum Kind: UInt8, Sendable, BitwiseCopyable {
         case null, bool, int, double, string, array, object
         /// Not a value: the name bytes (`start`, `length`) of the member that follows,
         /// whose own `name` is `TapeEntry.uninternedName` (the interner was full).

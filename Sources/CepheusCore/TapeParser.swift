@@ -2,6 +2,8 @@
 /// area) instead of a tree: one pass over the bytes, no allocation per field once its
 /// scratch buffers have grown, member names interned through a lock-free local cache.
 /// `Event`s are built from its output; `JSONReader` materializes `Value`s from it.
+/// Its scratch buffers are objects: copies of a parser share them, so a parser must
+/// be used by one thread (each worker keeps its own).
 ///
 /// Rejects invalid UTF-8 (overlong forms, UTF-8-encoded surrogates, truncated
 /// sequences, bytes above 0xF4), invalid and unpaired-surrogate `\u` escapes, raw
@@ -14,9 +16,19 @@ public struct TapeParser {
     public static let maxDepth = 64
 
     /// The entries of the last text parsed (entry 0 is its root).
-    public private(set) var entries: [TapeEntry] = []
+    private let tape = GrowableBuffer<TapeEntry>(capacity: 32)
     /// The bytes of its strings and member names (decoded), and of kept number texts.
-    public private(set) var strings: [UInt8] = []
+    private let text = GrowableBuffer<UInt8>(capacity: 256)
+
+    /// A copy of the entries of the last text parsed (entry 0 is its root).
+    public var entries: [TapeEntry] { Array(tape.buffer) }
+    /// A copy of its string area.
+    public var strings: [UInt8] { Array(text.buffer) }
+    /// How many entries the last text has.
+    public var entryCount: Int { tape.count }
+    /// Entry `index` of the last text parsed.
+    @inline(__always)
+    public func entry(_ index: Int) -> TapeEntry { tape[index] }
     /// A top-level member whose number keeps its source text (event ids).
     public var keptNumberName: Int32?
 
@@ -34,14 +46,12 @@ public struct TapeParser {
     init(keepingNumberTextOf name: Int32? = nil, names table: FieldNames) {
         names = FieldNameCache(table: table)
         keptNumberName = name
-        entries.reserveCapacity(32)
-        strings.reserveCapacity(256)
     }
 
     /// Parses one JSON text into `entries` and `strings` (replacing what was there).
     public mutating func parse(_ input: UnsafeRawBufferPointer) throws(JSONError) {
-        entries.removeAll(keepingCapacity: true)
-        strings.removeAll(keepingCapacity: true)
+        tape.removeAll()
+        text.removeAll()
         rootFlags = 0
         bytes = input
         count = input.count
@@ -51,23 +61,27 @@ public struct TapeParser {
         try parseValue(name: TapeEntry.noName, depth: 0)
         skipWhitespace()
         if index < count { throw JSONError(message: JSONError.trailingCharacters, offset: index) }
-        entries[0].flags |= rootFlags
+        tape[0].flags |= rootFlags
     }
 
     /// Appends bytes to the string area (after a parse) and returns their offset.
     public mutating func appendString(_ text: UnsafeRawBufferPointer) -> UInt32 {
-        let start = UInt32(strings.count)
-        strings.append(contentsOf: text)
+        let start = UInt32(self.text.count)
+        self.text.append(contentsOf: text)
         return start
+    }
+
+    /// An event holding the last text parsed (an object), whose id is the `idLength`
+    /// bytes at `idStart` of the string area.
+    public func makeEvent(idStart: UInt32, idLength: UInt32, timestamp: Int64, sequence: Int64) -> Event {
+        Event.make(
+            entries: tape.buffer, strings: UnsafeRawBufferPointer(text.buffer), idStart: idStart, idLength: idLength,
+            timestamp: timestamp, sequence: sequence)
     }
 
     /// Runs `body` over the tape of the last text parsed.
     public func withTape<Result>(_ body: (TapeView) throws -> Result) rethrows -> Result {
-        try entries.withUnsafeBufferPointer { entryBuffer in
-            try strings.withUnsafeBytes { stringBytes in
-                try body(TapeView(entries: entryBuffer.baseAddress!, count: entryBuffer.count, strings: stringBytes.baseAddress))
-            }
-        }
+        try body(TapeView(entries: tape.base, count: tape.count, strings: UnsafeRawPointer(text.base)))
     }
 
     // MARK: - Grammar
@@ -87,20 +101,20 @@ public struct TapeParser {
         switch bytes[index] {
         case UInt8(ascii: "\""):
             let (start, length) = try parseString()
-            entries.append(TapeEntry(name: name, kind: .string, start: start, length: length))
+            tape.append(TapeEntry(name: name, kind: .string, start: start, length: length))
         case UInt8(ascii: "{"): try parseObject(name: name, depth: depth + 1)
         case UInt8(ascii: "["): try parseArray(name: name, depth: depth + 1)
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             try parseNumber(name: name, keepText: depth == 1 && name == keptNumberName && name >= 0)
         case UInt8(ascii: "t"):
             try expectLiteral("true")
-            entries.append(TapeEntry(name: name, kind: .bool, payload: 1))
+            tape.append(TapeEntry(name: name, kind: .bool, payload: 1))
         case UInt8(ascii: "f"):
             try expectLiteral("false")
-            entries.append(TapeEntry(name: name, kind: .bool, payload: 0))
+            tape.append(TapeEntry(name: name, kind: .bool, payload: 0))
         case UInt8(ascii: "n"):
             try expectLiteral("null")
-            entries.append(TapeEntry(name: name, kind: .null))
+            tape.append(TapeEntry(name: name, kind: .null))
         default:
             throw unexpectedCharacter(at: index)
         }
@@ -118,12 +132,12 @@ public struct TapeParser {
     private mutating func parseArray(name: Int32, depth: Int) throws(JSONError) {
         if depth > Self.maxDepth { throw JSONError(message: JSONError.tooDeep, offset: index) }
         index += 1
-        let container = entries.count
-        entries.append(TapeEntry(name: name, kind: .array))
+        let container = tape.count
+        tape.append(TapeEntry(name: name, kind: .array))
         skipWhitespace()
         if index < count, bytes[index] == UInt8(ascii: "]") {
             index += 1
-            entries[container].start = UInt32(entries.count)
+            tape[container].start = UInt32(tape.count)
             return
         }
         var children: UInt32 = 0
@@ -138,8 +152,8 @@ public struct TapeParser {
                 skipWhitespace()
             case UInt8(ascii: "]"):
                 index += 1
-                entries[container].start = UInt32(entries.count)
-                entries[container].length = children
+                tape[container].start = UInt32(tape.count)
+                tape[container].length = children
                 return
             default:
                 throw unexpectedCharacter(at: index)
@@ -150,12 +164,12 @@ public struct TapeParser {
     private mutating func parseObject(name: Int32, depth: Int) throws(JSONError) {
         if depth > Self.maxDepth { throw JSONError(message: JSONError.tooDeep, offset: index) }
         index += 1
-        let container = entries.count
-        entries.append(TapeEntry(name: name, kind: .object))
+        let container = tape.count
+        tape.append(TapeEntry(name: name, kind: .object))
         skipWhitespace()
         if index < count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            entries[container].start = UInt32(entries.count)
+            tape[container].start = UInt32(tape.count)
             return
         }
         // A 256-bit filter of the member names: only when two land on the same bit is
@@ -166,7 +180,7 @@ public struct TapeParser {
         while true {
             guard index < count else { throw JSONError(message: JSONError.unexpectedEnd, offset: index) }
             guard bytes[index] == UInt8(ascii: "\"") else { throw unexpectedCharacter(at: index) }
-            let memberName = try parseMemberName()
+            let memberName = try parseMemberName(position: depth == 1 ? Int(children) : -1)
             let bits = memberName >= 0 ? UInt64(memberName) : lastNameHash
             let bit = UInt64(1) << (bits & 63)
             switch (bits >> 6) & 3 {
@@ -190,10 +204,10 @@ public struct TapeParser {
                 skipWhitespace()
             case UInt8(ascii: "}"):
                 index += 1
-                entries[container].start = UInt32(entries.count)
-                entries[container].length = children
+                tape[container].start = UInt32(tape.count)
+                tape[container].length = children
                 if mayHaveDuplicates && hasDuplicateMembers(container) {
-                    entries[container].flags |= TapeEntry.hasDuplicatesFlag
+                    tape[container].flags |= TapeEntry.hasDuplicatesFlag
                 }
                 return
             default:
@@ -205,46 +219,79 @@ public struct TapeParser {
     /// FNV-1a hash of the last member name parsed (for the duplicate filter).
     private var lastNameHash: UInt64 = 0
 
+    /// What the previous event had at each top-level member position: events of one
+    /// stream mostly repeat their member order, so a name is usually recognised by one
+    /// or two word comparisons, before any hashing.
+    private struct PredictedName {
+        var length = -1
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+        var id: Int32 = 0
+    }
+
+    private var predictions = [PredictedName](repeating: PredictedName(), count: 32)
+
+    /// The name at `start..<start + length` as two little-endian words (zero-padded),
+    /// or `nil` when it is longer than 16 bytes or too close to the end of the input
+    /// to load whole words.
+    @inline(__always)
+    private func nameWords(_ start: Int, _ length: Int) -> (UInt64, UInt64)? {
+        guard length <= 16, start + 16 <= count else { return nil }
+        let low = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: start, as: UInt64.self))
+        let high = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: start + 8, as: UInt64.self))
+        if length <= 8 {
+            return (length == 8 ? low : low & ((1 << UInt64(length * 8)) - 1), 0)
+        }
+        return (low, length == 16 ? high : high & ((1 << UInt64((length - 8) * 8)) - 1))
+    }
+
     /// Parses a member name: its interned id, or `uninternedName` after appending a
     /// `.memberName` entry with its bytes. A name without escapes is looked up straight
-    /// from the input bytes.
-    private mutating func parseMemberName() throws(JSONError) -> Int32 {
-        let quote = index
-        var scan = index + 1
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        while scan < count {
-            let byte = bytes[scan]
-            if byte == UInt8(ascii: "\"") {
-                let name = UnsafeRawBufferPointer(rebasing: bytes[(quote + 1)..<scan])
-                index = scan + 1
-                lastNameHash = hash
-                if let id = names.id(for: name, hash: hash) { return id }
-                let start = UInt32(strings.count)
-                strings.append(contentsOf: name)
-                return uninterned(start: start, length: UInt32(name.count))
+    /// from the input bytes; at a top-level `position`, first against the name the
+    /// previous event had there.
+    private mutating func parseMemberName(position: Int) throws(JSONError) -> Int32 {
+        let start = index + 1
+        let end = plainRunEnd(from: start)
+        if end < count, bytes[end] == UInt8(ascii: "\"") {
+            let length = end - start
+            index = end + 1
+            let words = nameWords(start, length)
+            if position >= 0, position < predictions.count, let words {
+                let predicted = predictions[position]
+                if predicted.length == length, predicted.low == words.0, predicted.high == words.1 {
+                    return predicted.id
+                }
             }
-            if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { break }
-            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
-            scan += 1
+            let name = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in name { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            lastNameHash = hash
+            if let id = names.id(for: name, hash: hash) {
+                if position >= 0, position < predictions.count, let words {
+                    predictions[position] = PredictedName(length: length, low: words.0, high: words.1, id: id)
+                }
+                return id
+            }
+            let offset = UInt32(text.count)
+            text.append(contentsOf: name)
+            return uninterned(start: offset, length: UInt32(name.count))
         }
         // Escapes, non-ASCII or malformed: the full string parser (and its errors).
-        let (start, length) = try parseString()
+        let (decodedStart, decodedLength) = try parseString()
+        let decoded = text.bytes(Int(decodedStart), Int(decodedLength))
         var decodedHash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in strings[Int(start)...] { decodedHash = (decodedHash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        for byte in decoded { decodedHash = (decodedHash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         lastNameHash = decodedHash
-        let id = strings.withUnsafeBytes { area in
-            names.id(for: UnsafeRawBufferPointer(rebasing: area[Int(start)..<Int(start + length)]), hash: decodedHash)
-        }
-        if let id {
-            strings.removeLast(Int(length))
+        if let id = names.id(for: decoded, hash: decodedHash) {
+            text.removeLast(Int(decodedLength))
             return id
         }
-        return uninterned(start: start, length: length)
+        return uninterned(start: decodedStart, length: decodedLength)
     }
 
     private mutating func uninterned(start: UInt32, length: UInt32) -> Int32 {
         rootFlags |= TapeEntry.hasUninternedFlag
-        entries.append(TapeEntry(name: TapeEntry.noName, kind: .memberName, start: start, length: length))
+        tape.append(TapeEntry(name: TapeEntry.noName, kind: .memberName, start: start, length: length))
         return TapeEntry.uninternedName
     }
 
@@ -252,11 +299,11 @@ public struct TapeParser {
     private func hasDuplicateMembers(_ container: Int) -> Bool {
         var members: [Int] = []
         var i = container + 1
-        let end = Int(entries[container].start)
+        let end = Int(tape[container].start)
         while i < end {
-            if entries[i].kind == .memberName { i += 1 }
+            if tape[i].kind == .memberName { i += 1 }
             members.append(i)
-            i = entries[i].next(after: i)
+            i = tape[i].next(after: i)
         }
         for a in 1..<max(1, members.count) {
             for b in 0..<a where sameName(members[a], members[b]) { return true }
@@ -265,10 +312,13 @@ public struct TapeParser {
     }
 
     private func sameName(_ a: Int, _ b: Int) -> Bool {
-        let nameA = entries[a].name, nameB = entries[b].name
+        let nameA = tape[a].name, nameB = tape[b].name
         if nameA >= 0 || nameB >= 0 { return nameA == nameB }
-        let x = entries[a - 1], y = entries[b - 1]
-        return x.length == y.length && strings[Int(x.start)..<Int(x.start + x.length)] == strings[Int(y.start)..<Int(y.start + y.length)]
+        let x = tape[a - 1], y = tape[b - 1]
+        guard x.length == y.length else { return false }
+        let first: UnsafeRawBufferPointer = text.bytes(Int(x.start), Int(x.length))
+        let second: UnsafeRawBufferPointer = text.bytes(Int(y.start), Int(y.length))
+        return first.elementsEqual(second)
     }
 
     // MARK: - Strings
@@ -277,36 +327,72 @@ public struct TapeParser {
     /// offset and length.
     private mutating func parseString() throws(JSONError) -> (UInt32, UInt32) {
         let quote = index
-        index += 1
-        let start = index
-        while index < count {
-            let byte = bytes[index]
+        let start = index + 1
+        var scan = plainRunEnd(from: start)
+        while scan < count {
+            let byte = bytes[scan]
             if byte == UInt8(ascii: "\"") {
-                let offset = UInt32(strings.count)
-                strings.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
-                index += 1
-                return (offset, UInt32(index - 1 - start))
+                let offset = UInt32(text.count)
+                text.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<scan]))
+                index = scan + 1
+                return (offset, UInt32(scan - start))
             }
+            index = scan
             if byte == UInt8(ascii: "\\") { return try parseEscapedString(quote: quote, start: start) }
             if byte < 0x20 { throw JSONError(message: JSONError.controlCharacter, offset: index) }
-            if byte < 0x80 { index += 1 } else { try skipUTF8Sequence() }
+            try skipUTF8Sequence()
+            scan = plainRunEnd(from: index)
         }
         throw JSONError(message: JSONError.unterminatedString, offset: quote)
     }
 
+    /// The first index at or after `start` holding `"`, a backslash, a control
+    /// character or a byte outside ASCII (or `count`), eight bytes at a time.
+    @inline(__always)
+    private func plainRunEnd(from start: Int) -> Int {
+        var scan = start
+        while scan + 8 <= count {
+            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: scan, as: UInt64.self))
+            let special = Self.specialBytes(word)
+            if special != 0 { return scan + special.trailingZeroBitCount >> 3 }
+            scan += 8
+        }
+        while scan < count {
+            let byte = bytes[scan]
+            if byte == 0x22 || byte == 0x5C || byte < 0x20 || byte >= 0x80 { return scan }
+            scan += 1
+        }
+        return scan
+    }
+
+    /// A mask with the high bit set in (at least) the first byte of `word` that is
+    /// `"`, a backslash, below 0x20 or at/above 0x80 (bytes after the first flagged one
+    /// may be flagged spuriously; only the lowest flag is used).
+    @inline(__always)
+    private static func specialBytes(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        let isQuote = (quote &- ones) & ~quote
+        let isBackslash = (backslash &- ones) & ~backslash
+        let isControl = (word &- ones &* 0x20) & ~word
+        return (isQuote | isBackslash | isControl | word) & highBits
+    }
+
     /// The slow path: the string has an escape at `index`; `start...` is already valid.
     private mutating func parseEscapedString(quote: Int, start: Int) throws(JSONError) -> (UInt32, UInt32) {
-        let offset = strings.count
+        let offset = text.count
         var run = start
         while index < count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                strings.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[run..<index]))
+                text.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[run..<index]))
                 index += 1
-                return (UInt32(offset), UInt32(strings.count - offset))
+                return (UInt32(offset), UInt32(text.count - offset))
             }
             if byte == UInt8(ascii: "\\") {
-                strings.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[run..<index]))
+                text.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[run..<index]))
                 try decodeEscape(quote: quote)
                 run = index
                 continue
@@ -325,12 +411,12 @@ public struct TapeParser {
         let byte = bytes[index]
         index += 1
         switch byte {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): strings.append(byte)
-        case UInt8(ascii: "b"): strings.append(0x08)
-        case UInt8(ascii: "f"): strings.append(0x0C)
-        case UInt8(ascii: "n"): strings.append(0x0A)
-        case UInt8(ascii: "r"): strings.append(0x0D)
-        case UInt8(ascii: "t"): strings.append(0x09)
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): text.append(byte)
+        case UInt8(ascii: "b"): text.append(0x08)
+        case UInt8(ascii: "f"): text.append(0x0C)
+        case UInt8(ascii: "n"): text.append(0x0A)
+        case UInt8(ascii: "r"): text.append(0x0D)
+        case UInt8(ascii: "t"): text.append(0x09)
         case UInt8(ascii: "u"):
             let unit = try hex4(backslash: backslash, quote: quote)
             var scalar = unit
@@ -375,19 +461,19 @@ public struct TapeParser {
     private mutating func appendUTF8(_ scalar: UInt32) {
         switch scalar {
         case 0..<0x80:
-            strings.append(UInt8(scalar))
+            text.append(UInt8(scalar))
         case 0x80..<0x800:
-            strings.append(UInt8(0xC0 | scalar >> 6))
-            strings.append(UInt8(0x80 | scalar & 0x3F))
+            text.append(UInt8(0xC0 | scalar >> 6))
+            text.append(UInt8(0x80 | scalar & 0x3F))
         case 0x800..<0x10000:
-            strings.append(UInt8(0xE0 | scalar >> 12))
-            strings.append(UInt8(0x80 | scalar >> 6 & 0x3F))
-            strings.append(UInt8(0x80 | scalar & 0x3F))
+            text.append(UInt8(0xE0 | scalar >> 12))
+            text.append(UInt8(0x80 | scalar >> 6 & 0x3F))
+            text.append(UInt8(0x80 | scalar & 0x3F))
         default:
-            strings.append(UInt8(0xF0 | scalar >> 18))
-            strings.append(UInt8(0x80 | scalar >> 12 & 0x3F))
-            strings.append(UInt8(0x80 | scalar >> 6 & 0x3F))
-            strings.append(UInt8(0x80 | scalar & 0x3F))
+            text.append(UInt8(0xF0 | scalar >> 18))
+            text.append(UInt8(0x80 | scalar >> 12 & 0x3F))
+            text.append(UInt8(0x80 | scalar >> 6 & 0x3F))
+            text.append(UInt8(0x80 | scalar & 0x3F))
         }
     }
 
@@ -508,11 +594,11 @@ public struct TapeParser {
             entry = TapeEntry(name: name, kind: .double, payload: double.bitPattern)
         }
         if keepText {
-            entry.start = UInt32(strings.count)
+            entry.start = UInt32(text.count)
             entry.length = UInt32(index - start)
-            strings.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
+            text.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
         }
-        entries.append(entry)
+        tape.append(entry)
     }
 
     @inline(__always)

@@ -49,7 +49,7 @@ public struct FlinkPriorityQueue: Sendable {
     }
 
     /// Empties the queue, keeping its storage.
-    public mutating func removeAll() { elements.removeAll(keepingCapacity: true) }
+    public mutating func removeAll() { elements.clear() }
 
     private mutating func heapify() {
         var i = (elements.count >> 1) - 1

@@ -85,7 +85,7 @@ final class MatchedEventsLoader: MatchedSteps {
     private func load() {
         guard !loaded, let buffer else { return }
         loaded = true
-        path.removeAll(keepingCapacity: true)
+        path.clear()
         if let entry = computation.previousEntry {
             _ = buffer.firstPattern(entry, version: computation.version, into: &path, stack: &search)
         }
@@ -96,8 +96,8 @@ final class MatchedEventsLoader: MatchedSteps {
             kept += 1
         }
         path.removeLast(path.count - kept)
-        steps.removeAll(keepingCapacity: true)
-        events.removeAll(keepingCapacity: true)
+        steps.clear()
+        events.clear()
         for node in path {
             steps.append(buffer.step(at: node))
             events.append(buffer.event(at: node)!)
@@ -196,9 +196,9 @@ extension PatternMatcher {
         into result: inout [ComputationState], edges: inout [TransitionEdge], stack: inout [Int],
         loader: MatchedEventsLoader? = nil
     ) {
-        result.removeAll(keepingCapacity: true)
-        edges.removeAll(keepingCapacity: true)
-        stack.removeAll(keepingCapacity: true)
+        result.clear()
+        edges.clear()
+        stack.clear()
         var context = ConditionContext(computation: computation, event: event, key: key, shared: shared, loader: loader)
         defer { shared = context.shared }
         // decision graph
@@ -279,9 +279,9 @@ extension PatternMatcher {
     private func findFinalStateAfterProceed(
         _ state: Int, _ context: inout ConditionContext, buffer: SharedBuffer, stats: inout MatcherStats, stack: inout [Int]
     ) -> Int? {
-        stack.removeAll(keepingCapacity: true)
+        stack.clear()
         stack.append(state)
-        defer { stack.removeAll(keepingCapacity: true) }
+        defer { stack.clear() }
         while let current = stack.popLast() {
             for index in table.ranges[current] where table.transitions[index].action == .proceed {
                 let transition = table.transitions[index]

@@ -71,7 +71,7 @@ public final class PatternMatcher: Sendable {
             computeNextStates(
                 &state.buffer, computation, event: event, eventKey: eventKey, key: key, shared: &shared, stats: &stats,
                 into: &scratch.next, edges: &scratch.edges, stack: &scratch.stack, loader: scratch.loader)
-            scratch.retained.removeAll(keepingCapacity: true)
+            scratch.retained.clear()
             var discard = false
             for candidate in scratch.next {
                 switch table.kinds[candidate.state] {
@@ -102,8 +102,8 @@ public final class PatternMatcher: Sendable {
                 }
             }
         }
-        scratch.next.removeAll(keepingCapacity: true)
-        scratch.retained.removeAll(keepingCapacity: true)
+        scratch.next.clear()
+        scratch.retained.clear()
 
         if skip != .noSkip {
             processMatchesAccordingToSkipStrategy(&state, potentialMatches, &newPartialMatches, results: &results)

@@ -57,7 +57,7 @@ public struct SharedBuffer: Sendable {
         if let previous { lockNode(previous, version: version) }
         if currentEvent != key {
             currentEvent = key
-            currentNodes.removeAll(keepingCapacity: true)
+            currentNodes.clear()
         }
         let step32 = Int32(step)
         var index: Int32 = -1
@@ -162,15 +162,15 @@ public struct SharedBuffer: Sendable {
     /// the first complete path and shares one path array instead of copying it per
     /// branch. `stack` is working storage.
     func firstPattern(_ node: Int32, version: DeweyNumber, into path: inout [Int32], stack: inout [PatternSearchStep]) -> Bool {
-        path.removeAll(keepingCapacity: true)
-        stack.removeAll(keepingCapacity: true)
+        path.clear()
+        stack.clear()
         guard nodes[Int(node)].event != nil else { return false }
         stack.append(PatternSearchStep(node: node, version: version, depth: 0))
         while let step = stack.popLast() {
             while path.count > step.depth { path.removeLast() }
             guard step.node >= 0 else {
                 path.reverse()
-                stack.removeAll(keepingCapacity: true)
+                stack.clear()
                 return true
             }
             path.append(step.node)
@@ -179,7 +179,7 @@ public struct SharedBuffer: Sendable {
                 stack.append(PatternSearchStep(node: edge.target, version: edge.version, depth: step.depth + 1))
             }
         }
-        path.removeAll(keepingCapacity: true)
+        path.clear()
         return false
     }
 }

@@ -48,7 +48,7 @@ extension Alert {
             output.append(UInt8(ascii: "["))
             for (position, event) in list.enumerated() {
                 if position > 0 { output.append(UInt8(ascii: ",")) }
-                JSONWriter.write(event.value, into: &output)
+                event.withTape { JSONWriter().write($0, at: 0, into: &output) }
             }
             output.append(UInt8(ascii: "]"))
         }

@@ -5,6 +5,11 @@ import Crypto
 /// SHA-256 over `RULE\nVERSION\nKIND\nKEY\n` and one `STEP=ID1,ID2,…\n` line per step
 /// with events, in pattern order, as lowercase hex.
 public enum AlertIdentity {
+    @inline(__always)
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+    }
+
     public static func id(rule: String, version: Int, kind: String, canonicalKey: String, steps: [(String, [Event])]) -> String {
         // The text is assembled as bytes and hashed incrementally: no intermediate strings.
         var hasher = SHA256()
@@ -16,7 +21,7 @@ public enum AlertIdentity {
         }
         bytes.append(contentsOf: rule.utf8)
         bytes.append(0x0A)
-        bytes.append(contentsOf: String(version).utf8)
+        JSONWriter.writeInteger(Int64(version), into: &bytes)
         bytes.append(0x0A)
         bytes.append(contentsOf: kind.utf8)
         bytes.append(0x0A)
@@ -27,20 +32,22 @@ public enum AlertIdentity {
             bytes.append(UInt8(ascii: "="))
             for (index, event) in events.enumerated() {
                 if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                bytes.append(contentsOf: event.id.utf8)
+                event.withIDBytes { bytes.append(contentsOf: $0) }
             }
             bytes.append(0x0A)
             if bytes.count > 4096 { flush() }
         }
         flush()
         let digest = hasher.finalize()
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        var hex: [UInt8] = []
-        hex.reserveCapacity(32)
-        for byte in digest.prefix(16) {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 0x0F)])
+        return digest.withUnsafeBytes { raw in
+            String(unsafeUninitializedCapacity: 32) { hex in
+                for index in 0..<16 {
+                    let byte = raw[index]
+                    hex[2 * index] = hexDigit(byte >> 4)
+                    hex[2 * index + 1] = hexDigit(byte & 0x0F)
+                }
+                return 32
+            }
         }
-        return String(decoding: hex, as: UTF8.self)
     }
 }

@@ -43,7 +43,7 @@ public struct EventDecoder {
             Result { () throws(JSONError) in try parser.parse(raw) }
         }
         if case .failure(let error) = parsed { return .rejected(reason: error.description) }
-        let header = parser.entries[0]
+        let header = parser.entry(0)
         guard header.kind == .object else { return .rejected(reason: "not a JSON object") }
         let names = (time: timeFieldName, id: idName, control: controlName)
         let fields = parser.withTape { tape in
@@ -61,10 +61,10 @@ public struct EventDecoder {
         }
         var idStart: UInt32 = 0
         var idLength: UInt32 = 0
-        if let index = fields.id, [.string, .int, .double].contains(parser.entries[index].kind) {
+        if let index = fields.id, [.string, .int, .double].contains(parser.entry(index).kind) {
             // A string id's bytes, or a number's source text (kept by the parser).
-            idStart = parser.entries[index].start
-            idLength = parser.entries[index].length
+            idStart = parser.entry(index).start
+            idLength = parser.entry(index).length
         } else {
             idText.removeAll(keepingCapacity: true)
             idText.append(contentsOf: sourcePrefix)
@@ -72,12 +72,7 @@ public struct EventDecoder {
             idStart = idText.withUnsafeBytes { parser.appendString($0) }
             idLength = UInt32(idText.count)
         }
-        let event = parser.entries.withUnsafeBufferPointer { entries in
-            parser.strings.withUnsafeBytes { strings in
-                Event.make(entries: entries, strings: strings, idStart: idStart, idLength: idLength, timestamp: timestamp, sequence: line)
-            }
-        }
-        return .event(event)
+        return .event(parser.makeEvent(idStart: idStart, idLength: idLength, timestamp: timestamp, sequence: line))
     }
 
     private static func appendDecimal(_ number: Int64, to bytes: inout [UInt8]) {
