@@ -1,24 +1,30 @@
 #!/usr/bin/env bash
-# Replay benchmark (docs/performance.md): generated events through rules, median of
-# RUNS runs, with peak RSS from /usr/bin/time -v.
-#   scripts/bench.sh [EVENTS] [KEYS] [RULES] [RUNS]     (WORKERS=N for replay --workers N)
+# The performance benchmark (docs/performance.md): the standard patterns P1-P3 over the
+# events of ../shared/bench/gen_events.py, and the shipped rules over `cepheus gen`
+# events, each through `cepheus bench` (medians of RUNS runs).
+#   scripts/bench.sh [EVENTS] [RUNS] [WORKLOAD...]     (default: 1000000 3 p1 p2 p3 rules)
+#   WORKERS=N       end-to-end runs on N worker threads (default 1)
+#   BENCH_DIR=DIR   where the generated inputs are kept (default /tmp/cepheus-bench)
+#   BENCH_FLAGS=... extra flags for cepheus bench (e.g. --json, --end-to-end-only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-events=${1:-1000000}; keys=${2:-10000}; rules=${3:-rules/}; runs=${4:-3}
+events=${1:-1000000}; runs=${2:-3}; shift $(( $# > 2 ? 2 : $# ))
+workloads=("$@"); [ ${#workloads[@]} -gt 0 ] || workloads=(p1 p2 p3 rules)
 scripts/setup.sh
 swift build -c release --product cepheus 2>&1 | tail -n 1 >&2
 bin=.build/release/cepheus
 data=${BENCH_DIR:-/tmp/cepheus-bench}
 mkdir -p "$data"
-input="$data/gen-$events-$keys.jsonl"
-[ -s "$input" ] || "$bin" gen --events "$events" --keys "$keys" --seed 42 -o "$input"
-results=()
-for i in $(seq "$runs"); do
-  /usr/bin/time -f "%e %M" -o "$data/time.$i" "$bin" replay --workers "${WORKERS:-1}" --rules "$rules" --events "$input" > /dev/null 2> "$data/stderr.$i"
-  read -r secs rss < "$data/time.$i"
-  results+=("$secs $rss")
-  echo "run $i: ${secs}s, peak RSS $((rss / 1024)) MB — $(tail -n 1 "$data/stderr.$i")" >&2
+standard="$data/standard-$events.jsonl"
+generated="$data/gen-$events-10000.jsonl"
+for workload in "${workloads[@]}"; do
+  if [ "$workload" = rules ]; then
+    [ -s "$generated" ] || "$bin" gen --events "$events" --keys 10000 --seed 42 -o "$generated"
+    input=$generated
+  else
+    [ -s "$standard" ] || python3 ../shared/bench/gen_events.py "$events" "$standard"
+    input=$standard
+  fi
+  # shellcheck disable=SC2086
+  "$bin" bench --workload "$workload" --events "$input" --rules rules/ --runs "$runs" --workers "${WORKERS:-1}" ${BENCH_FLAGS:-}
 done
-printf '%s\n' "${results[@]}" | sort -n | awk -v n="$events" -v runs="$runs" '
-  { t[NR] = $1; m[NR] = $2 }
-  END { mid = int((runs + 1) / 2); printf "median %.2fs  %.0f events/s  peak RSS %.1f MB\n", t[mid], n / t[mid], m[mid] / 1024 }'

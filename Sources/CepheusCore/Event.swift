@@ -84,6 +84,14 @@ public struct Event: @unchecked Sendable {
         }
     }
 
+    /// The storage's identity (the same event shared by several holders).
+    public var identity: ObjectIdentifier { ObjectIdentifier(storage) }
+
+    /// Bytes the event's single allocation takes.
+    public var allocatedBytes: Int {
+        AllocationSize.of(storage, estimate: 16 + MemoryLayout<EventHeader>.stride + storage.capacity * MemoryLayout<TapeEntry>.stride)
+    }
+
     /// The input object, materialized.
     public var value: Value { withTape { $0.value(at: 0) } }
 

@@ -14,7 +14,7 @@ struct Cepheus: ParsableCommand {
             usage or an unreadable path.
             """,
         version: CepheusVersion.string,
-        subcommands: [CheckCommand.self, ReplayCommand.self, TestCommand.self, GenCommand.self]
+        subcommands: [CheckCommand.self, ReplayCommand.self, TestCommand.self, GenCommand.self, BenchCommand.self]
     )
 
     static func main() {

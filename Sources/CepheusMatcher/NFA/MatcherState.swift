@@ -19,6 +19,13 @@ public struct MatcherState: Sendable {
         partialMatches.elements.reduce(0) { $0 + ($1.startEvent == nil ? 0 : 1) }
     }
 
+    /// Bytes this state's own storage takes (queues and shared buffer); the events it
+    /// holds go to `events`/`eventBytes` (see `SharedBuffer.footprint`).
+    public func footprint(events: inout Set<ObjectIdentifier>, eventBytes: inout Int) -> Int {
+        AllocationSize.ofArray(partialMatches.elements) + AllocationSize.ofArray(completedMatches.elements)
+            + buffer.footprint(events: &events, eventBytes: &eventBytes)
+    }
+
     /// Completed matches waiting behind an earlier partial match.
     public var heldMatchCount: Int { completedMatches.count }
 

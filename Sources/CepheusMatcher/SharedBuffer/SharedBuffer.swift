@@ -157,6 +157,18 @@ public struct SharedBuffer: Sendable {
         return result
     }
 
+    /// Bytes this buffer takes (its arrays and their elements' edge lists), and the
+    /// events it holds, added to `events` (an event shared by several buffers is
+    /// counted once by whoever sums the set).
+    func footprint(events: inout Set<ObjectIdentifier>, eventBytes: inout Int) -> Int {
+        var bytes = AllocationSize.ofArray(nodes) + AllocationSize.ofArray(free) + AllocationSize.ofArray(currentNodes)
+        for node in nodes {
+            bytes += AllocationSize.ofArray(node.edges)
+            if let event = node.event, events.insert(event.identity).inserted { eventBytes += event.allocatedBytes }
+        }
+        return bytes
+    }
+
     /// The first path `extractPatterns` would return, written into `path` (match order);
     /// `false` when there is none. Explores in the same depth-first order but stops at
     /// the first complete path and shares one path array instead of copying it per

@@ -31,6 +31,20 @@ final class KeyExtractor {
         return key(of: event).map { StableHash.keyGroup(of: $0) }
     }
 
+    /// The key of the event whose tape is `tape`, as a probe for the state tables
+    /// (a plain string field is hashed in place), or `nil` when it has none.
+    func probe(of event: Event, tape: TapeView) -> KeyProbe? {
+        if let expressions, !composite, let path = expressions[0].fieldPath {
+            guard let index = tape.path(path) else { return nil }
+            switch tape[index].kind {
+            case .null: return nil
+            case .string: return KeyProbe(bytes: tape.bytes(at: index))
+            default: return KeyProbe(value: tape.value(at: index))
+            }
+        }
+        return key(of: event).map { KeyProbe(value: $0) }
+    }
+
     /// The key, or `nil` when it (or any part of a composite key) is null or fails.
     func key(of event: Event) -> Value? {
         guard let expressions else { return .null }

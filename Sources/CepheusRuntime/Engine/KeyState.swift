@@ -3,9 +3,10 @@ import CepheusMatcher
 
 /// The state of one (rule, key): the matcher's partial matches and the throttle.
 final class KeyState {
+    /// The key as first seen (alerts show it).
     let key: Value
-    /// `key` normalized and hashed: the key of the rule's state table.
-    let lookupKey: HashedKey
+    /// `KeyHash` of the key: where the rule's state table keeps it.
+    let hash: UInt64
     /// The key as canonical compact JSON (alert ids), computed on first use.
     lazy var canonicalKey: String = key.canonicalJSONString
     /// The key group (stable FNV-1a of the canonical key): what sharding and savepoints use.
@@ -20,9 +21,9 @@ final class KeyState {
     /// Event time of the timer queued for this key, if any.
     var scheduledTimer: Int64?
 
-    init(key: Value, lookupKey: HashedKey, matcher: MatcherState) {
+    init(key: Value, hash: UInt64, matcher: MatcherState) {
         self.key = key
-        self.lookupKey = lookupKey
+        self.hash = hash
         self.matcher = matcher
     }
 }

@@ -7,7 +7,7 @@ final class RuleSlot {
     let rule: Rule
     let version: Int
     let matcher: PatternMatcher
-    var states: [HashedKey: KeyState] = [:]
+    var states = KeyStateTable()
     /// Index of this rule's key expression among the engine's distinct ones.
     var keyCacheIndex = 0
     var stats = MatcherStats()

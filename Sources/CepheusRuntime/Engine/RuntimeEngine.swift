@@ -25,6 +25,9 @@ public final class RuntimeEngine {
     var versionCounters: [String: Int] = [:]
     private var reorderBuffer = ReorderBuffer()
     private var timers = TimerQueue()
+    /// When set, the processing time of every event (its dispatch to every rule, in
+    /// nanoseconds) is recorded here (`cepheus bench`).
+    public var dispatchLatency: LatencyHistogram?
     /// Whether rules an event has no key for are counted here (`key_skipped`); off
     /// for events a `KeyRouter` routed, which counted them where they were parsed.
     var countsKeySkips = true
@@ -70,15 +73,23 @@ public final class RuntimeEngine {
     private func advance(to time: Int64) {
         guard time > watermark else { return }
         watermark = time
-        while let next = reorderBuffer.popFirst(through: time) {
-            dispatch(next)
+        if dispatchLatency != nil {
+            while let next = reorderBuffer.popFirst(through: time) {
+                let started = MonotonicClock.nanoseconds()
+                dispatch(next)
+                dispatchLatency!.record(MonotonicClock.nanoseconds() &- started)
+            }
+        } else {
+            while let next = reorderBuffer.popFirst(through: time) {
+                dispatch(next)
+            }
         }
         while let timer = timers.popFirst(through: time) {
             guard timer.state.scheduledTimer == timer.time else { continue }
             timer.state.scheduledTimer = nil
             // A new version of the rule may have taken the key state over.
             guard let slot = timer.slot.current else { continue }
-            guard slot.enabled, slot.states[timer.state.lookupKey] === timer.state else { continue }
+            guard slot.enabled, slot.states.contains(timer.state) else { continue }
             var results: [MatchResult] = []
             slot.matcher.advanceTime(&timer.state.matcher, to: time, results: &results, stats: &slot.stats)
             deliver(results, slot: slot, state: timer.state)
@@ -89,49 +100,56 @@ public final class RuntimeEngine {
 
     private func dispatch(_ event: Event) {
         keyEpoch += 1
-        for slot in slots where slot.enabled {
-            let cacheIndex = slot.keyCacheIndex
-            if keyCache[cacheIndex].epoch != keyEpoch {
-                var entry = KeyCacheEntry(epoch: keyEpoch)
-                if let value = slot.keyExtractor.key(of: event) {
-                    entry.present = true
-                    if let shard { entry.owned = StableHash.keyGroup(of: value) % shard.count == shard.index }
-                    if entry.owned { entry.key = (value, HashedKey(value)) }
-                }
-                keyCache[cacheIndex] = entry
+        // The tape stays lent for the whole dispatch: key probes point into it.
+        event.withTape { tape in
+            for slot in slots where slot.enabled {
+                dispatch(event, tape: tape, to: slot)
             }
-            guard keyCache[cacheIndex].present else {
-                if countsKeySkips && (shard == nil || shard!.index == 0) { counters.keySkipped += 1 }
-                continue
-            }
-            guard let (key, lookup) = keyCache[cacheIndex].key else { continue }
-            var conditions = EventConditionCache()
-            let state: KeyState
-            if let existing = slot.states[lookup] {
-                state = existing
-                // An event no step can take changes nothing for partial matches that
-                // wait in quiet states (Flink would re-add each one unchanged).
-                if state.quiet && !slot.matcher.isRelevant(event, key: key, conditions: &conditions) {
-                    if let due = state.windowEnd, due <= event.timestamp {
-                        // Windows still close in order before later events of the key.
-                    } else {
-                        continue
-                    }
-                }
-            } else {
-                // Most events start nothing: a key without state stays without state.
-                guard slot.matcher.canStart(event, key: key, stats: &slot.stats, conditions: conditions) else { continue }
-                state = KeyState(key: key, lookupKey: lookup, matcher: MatcherState(matcher: slot.matcher))
-                slot.states[lookup] = state
-            }
-            var results: [MatchResult] = []
-            if let due = state.windowEnd, due <= event.timestamp {
-                slot.matcher.advanceTime(&state.matcher, to: event.timestamp, results: &results, stats: &slot.stats)
-            }
-            slot.matcher.process(&state.matcher, event: event, key: key, results: &results, stats: &slot.stats, conditions: conditions, scratch: scratch)
-            deliver(results, slot: slot, state: state)
-            settle(slot, state)
         }
+    }
+
+    private func dispatch(_ event: Event, tape: TapeView, to slot: RuleSlot) {
+        let cacheIndex = slot.keyCacheIndex
+        if keyCache[cacheIndex].epoch != keyEpoch {
+            var entry = KeyCacheEntry(epoch: keyEpoch)
+            entry.probe = slot.keyExtractor.probe(of: event, tape: tape)
+            if let shard, let probe = entry.probe { entry.owned = probe.keyGroup % shard.count == shard.index }
+            keyCache[cacheIndex] = entry
+        }
+        guard let probe = keyCache[cacheIndex].probe else {
+            if countsKeySkips && (shard == nil || shard!.index == 0) { counters.keySkipped += 1 }
+            return
+        }
+        guard keyCache[cacheIndex].owned else { return }
+        var conditions = EventConditionCache()
+        let state: KeyState
+        if let existing = slot.states.find(probe.hash, { probe.matches($0) }) {
+            state = existing
+            // An event no step can take changes nothing for partial matches that
+            // wait in quiet states (Flink would re-add each one unchanged).
+            if state.quiet && !slot.matcher.isRelevant(event, key: state.key, conditions: &conditions) {
+                if let due = state.windowEnd, due <= event.timestamp {
+                    // Windows still close in order before later events of the key.
+                } else {
+                    return
+                }
+            }
+        } else {
+            // Most events start nothing: a key without state stays without state.
+            let key = probe.materialize()
+            guard slot.matcher.canStart(event, key: key, stats: &slot.stats, conditions: conditions) else { return }
+            state = KeyState(key: key, hash: probe.hash, matcher: MatcherState(matcher: slot.matcher))
+            slot.states.insert(state)
+        }
+        var results: [MatchResult] = []
+        if let due = state.windowEnd, due <= event.timestamp {
+            slot.matcher.advanceTime(&state.matcher, to: event.timestamp, results: &results, stats: &slot.stats)
+        }
+        slot.matcher.process(
+            &state.matcher, event: event, key: state.key, results: &results, stats: &slot.stats, conditions: conditions,
+            scratch: scratch)
+        deliver(results, slot: slot, state: state)
+        settle(slot, state)
     }
 
     /// After a key was touched: queue its next window end, or forget an idle key.
@@ -149,9 +167,27 @@ public final class RuntimeEngine {
         } else {
             state.scheduledTimer = nil
             if summary.idle && state.lastAlertEnd == nil {
-                slot.states[state.lookupKey] = nil
+                slot.states.remove(state)
             }
         }
+    }
+
+    /// Measures the per-key state this engine holds now.
+    public func stateFootprint() -> StateFootprint {
+        var footprint = StateFootprint()
+        var events = Set<ObjectIdentifier>()
+        for slot in slots {
+            // The table: one (HashedKey, KeyState) entry per bucket.
+            footprint.stateBytes += slot.states.capacity * (MemoryLayout<UInt64>.stride + MemoryLayout<KeyState?>.stride)
+            for state in slot.states.values {
+                footprint.keys += 1
+                footprint.partialMatches += state.matcher.partialMatchCount
+                footprint.stateBytes += AllocationSize.of(state, estimate: 128)
+                footprint.stateBytes += state.matcher.footprint(events: &events, eventBytes: &footprint.eventBytes)
+            }
+        }
+        footprint.events = events.count
+        return footprint
     }
 
     private func syncMatcherCounters() {

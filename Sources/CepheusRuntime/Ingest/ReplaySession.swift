@@ -104,24 +104,28 @@ public final class ReplaySession {
 
     /// Reads every line of `reader`, then ends the input.
     public func run(_ reader: inout LineReader) throws(IOError) -> RuntimeCounters {
+        try read(&reader)
+        finish()
+        return counters
+    }
+
+    /// Reads every line of `reader` without ending the input (`finish` does).
+    public func read(_ reader: inout LineReader) throws(IOError) {
         while let item = try reader.next() {
             switch item {
             case .line(let bytes):
                 feed(bytes)
             case .tooLong(let count):
                 let reason = "line longer than \(reader.maxLineBytes) bytes (\(count) bytes)"
+                line += 1
                 if pool != nil {
-                    line += 1
                     appendToBatch { $0.appendRejected(reason: reason) }
                 } else {
-                    line += 1
                     readerCounters.rejected += 1
                     sinks.rejected?(line, reason, [])
                 }
             }
         }
-        finish()
-        return counters
     }
 
     /// Adds a line to the batch for the workers, handing the batch over when full.

@@ -1,0 +1,67 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CepheusCore
+
+/// A rule's key for the event being dispatched, found without building it when it is a
+/// plain string field: its hash and its bytes in the event's tape (valid while the
+/// event's tape is lent, that is during `RuntimeEngine.dispatch`), or else the key value.
+struct KeyProbe {
+    var hash: UInt64
+    /// The key's UTF-8, when it is a string read in place.
+    var bytes: UnsafeRawBufferPointer?
+    /// The key, when it is anything else (normalized: `3.0` is `3`).
+    var value: Value? = nil
+
+    init(bytes: UnsafeRawBufferPointer) {
+        hash = KeyHash.ofString(bytes)
+        self.bytes = bytes
+    }
+
+    init(value: Value) {
+        let normalized = KeyHash.normalize(value)
+        hash = KeyHash.of(normalized)
+        self.value = normalized
+        raw = value
+    }
+
+    /// The key as first seen (what alerts show): `3.0` stays `3.0`.
+    private var raw: Value? = nil
+
+    /// The key as a value (built from the bytes for a string key).
+    func materialize() -> Value {
+        if let raw { return raw }
+        return .string(TapeView.string(bytes!))
+    }
+
+    /// Whether `state` is this key's state.
+    func matches(_ state: KeyState) -> Bool {
+        if let bytes {
+            guard case .string(let text) = state.key else { return false }
+            return text.utf8.withContiguousStorageIfAvailable { utf8 in
+                utf8.count == bytes.count && (bytes.count == 0 || memcmp(utf8.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
+            } ?? text.utf8.elementsEqual(bytes)
+        }
+        if case .string = state.key, case .string = value { return state.key == value! }
+        return KeyHash.normalize(state.key) == value!
+    }
+
+    /// The key group (`StableHash.keyGroup`) for sharding.
+    var keyGroup: Int {
+        if let bytes, let group = StableHash.keyGroup(ofPlainString: bytes) { return group }
+        return StableHash.keyGroup(of: materialize())
+    }
+}
+
+/// One event's key per distinct key expression, computed on first use (see `RuntimeEngine.dispatch`).
+struct KeyCacheEntry {
+    var epoch: Int64 = -1
+    /// With sharding: whether this engine owns the key's key group.
+    var owned = true
+    /// The key, when present (not null, no type error).
+    var probe: KeyProbe?
+}
