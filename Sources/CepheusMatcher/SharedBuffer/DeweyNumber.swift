@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A Dewey version number (SASE / Flink's `DeweyNumber`): tells which partial match
 /// may follow which edge of the shared buffer.
 ///
@@ -67,15 +75,29 @@ public struct DeweyNumber: Hashable, Sendable {
     /// `self` may follow an edge written with version `other`: `other` is a prefix of
     /// `self`, or equal in length with the same leading digits and a last digit no greater.
     public func isCompatible(with other: DeweyNumber) -> Bool {
-        if count > other.count {
-            for i in 0..<other.count where self[i] != other[i] { return false }
-            return true
-        } else if count == other.count {
-            let last = count - 1
-            for i in 0..<last where self[i] != other[i] { return false }
-            return self[last] >= other[last]
+        let length = other.count
+        if count > length { return samePrefix(other, length) }
+        if count == length {
+            let last = length - 1
+            return samePrefix(other, last) && self[last] >= other[last]
         }
         return false
+    }
+
+    /// Whether the first `length` digits (at most both counts) are equal: inline
+    /// digits compared directly, the rest as one block of memory.
+    @inline(__always)
+    private func samePrefix(_ other: DeweyNumber, _ length: Int) -> Bool {
+        if length > 0 && d0 != other.d0 { return false }
+        if length > 1 && d1 != other.d1 { return false }
+        if length > 2 && d2 != other.d2 { return false }
+        if length > 3 && d3 != other.d3 { return false }
+        if length <= 4 { return true }
+        return rest!.withUnsafeBufferPointer { mine in
+            other.rest!.withUnsafeBufferPointer { theirs in
+                memcmp(mine.baseAddress!, theirs.baseAddress!, (length - 4) * MemoryLayout<Int32>.stride) == 0
+            }
+        }
     }
 
     public func increase(_ by: Int = 1) -> DeweyNumber {

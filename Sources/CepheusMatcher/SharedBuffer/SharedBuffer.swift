@@ -41,6 +41,8 @@ public struct SharedBuffer: Sendable {
     /// The event whose nodes `currentNodes` lists (step, node).
     private var currentEvent: EventKey?
     private var currentNodes: [(step: Int32, node: Int32)] = []
+    /// `releaseNode`'s nodes still to visit (kept to reuse its storage).
+    private var releaseStack: [(Int32, DeweyNumber)] = []
 
     public init() {}
 
@@ -69,7 +71,12 @@ public struct SharedBuffer: Sendable {
             if let reused = free.popLast() {
                 index = reused
                 let generation = nodes[Int(reused)].generation &+ 1
-                nodes[Int(reused)] = Node(event: event, eventKey: key, step: step32, generation: generation, edges: [], references: 0)
+                nodes[Int(reused)].event = event
+                nodes[Int(reused)].eventKey = key
+                nodes[Int(reused)].step = step32
+                nodes[Int(reused)].generation = generation
+                nodes[Int(reused)].references = 0
+                nodes[Int(reused)].edges.clear()
             } else {
                 index = Int32(nodes.count)
                 nodes.append(Node(event: event, eventKey: key, step: step32, generation: 0, edges: [], references: 0))
@@ -91,15 +98,20 @@ public struct SharedBuffer: Sendable {
         }
     }
 
-    /// Releases what the partial match at `node` with `version` held.
+    /// Releases what the partial match at `node` with `version` held. Edges are
+    /// compacted in place and the nodes still to visit wait on a reused stack: a
+    /// release allocates nothing.
     mutating func releaseNode(_ node: Int32, version: DeweyNumber) {
-        var pending: [(Int32, DeweyNumber)] = [(node, version)]
-        while let (current, currentVersion) = pending.popLast() {
+        releaseStack.clear()
+        var current = node
+        var currentVersion = version
+        while true {
             let i = Int(current)
             guard nodes[i].event != nil else { break }
-            var kept: [Edge] = []
-            kept.reserveCapacity(nodes[i].edges.count)
-            for var edge in nodes[i].edges {
+            let count = nodes[i].edges.count
+            var kept = 0
+            for read in 0..<count {
+                var edge = nodes[i].edges[read]
                 if currentVersion.isCompatible(with: edge.version) {
                     let released: Bool
                     if edge.references <= 0 {
@@ -109,13 +121,14 @@ public struct SharedBuffer: Sendable {
                         released = edge.references == 0
                     }
                     if released {
-                        if edge.target >= 0 && reachable(edge) { pending.append((edge.target, edge.version)) }
+                        if edge.target >= 0 && reachable(edge) { releaseStack.append((edge.target, edge.version)) }
                         continue
                     }
                 }
-                kept.append(edge)
+                if kept != read || edge.references != nodes[i].edges[read].references { nodes[i].edges[kept] = edge }
+                kept += 1
             }
-            nodes[i].edges = kept
+            if kept < count { nodes[i].edges.removeLast(count - kept) }
             let nodeReleased: Bool
             if nodes[i].references <= 0 {
                 nodeReleased = true
@@ -125,10 +138,12 @@ public struct SharedBuffer: Sendable {
             }
             if nodeReleased {
                 nodes[i].event = nil
-                nodes[i].edges = []
+                nodes[i].edges.clear()
                 free.append(current)
                 live -= 1
             }
+            guard let next = releaseStack.popLast() else { break }
+            (current, currentVersion) = next
         }
     }
 
