@@ -267,4 +267,27 @@ import Testing
         }
         #expect(results == 1600)
     }
+
+    /// `&&` chains of field comparisons run fused on the tape; they must keep every
+    /// rule of the general evaluator: order, short-circuit, null and type errors.
+    @Test func fusedFieldComparisons() throws {
+        #expect(try F.eval(#"type == "login" && ok == false"#) == .bool(true))
+        #expect(try F.eval(#"type == "login" && ok == true"#) == .bool(false))
+        #expect(try F.eval(#"type != "login" && amount > 1"#) == .bool(false))
+        #expect(try F.eval(#"amount >= 12 && amount < 13 && price > 2"#) == .bool(true))
+        #expect(try F.eval(#"geo.country == "FR" && geo.city != "Lyon""#) == .bool(true))
+        // A missing field is null: == null holds, ordering is false.
+        #expect(try F.eval(#"missing == null && type == "login""#) == .bool(true))
+        #expect(try F.eval(#"missing > 1 && type == "login""#) == .bool(false))
+        // Type errors happen where the general evaluator has them, and short-circuit.
+        #expect(try F.isTypeError(#"type == "login" && name > 1"#))
+        #expect(try !F.isTypeError(#"type == "x" && name > 1"#))
+        #expect(try F.isTypeError(#"name > 1 && type == "x""#))
+        #expect(try F.test(#"type == "login" && name > 1"#) == .typeError)
+        // Integers and floats compare as numbers.
+        #expect(try F.eval(#"amount == 12.0 && price == 2.5"#) == .bool(true))
+        // No event at all: every field is null.
+        let compiled = try F.compiler().compile(#"missing == null && other != "x""#)
+        #expect(try compiled.evaluate(EvaluationScope(event: nil, key: .null)) == .bool(true))
+    }
 }

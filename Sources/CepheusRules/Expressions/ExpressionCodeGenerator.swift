@@ -291,6 +291,7 @@ struct ExpressionCodeGenerator {
         switch op {
         case .and:
             if leftFragment.constant == .bool(false) { return .constant(.bool(false)) }
+            if let fused = try fusedConjunction(.binary(.and, left, right, offset: left.offset)) { return fused }
             return folded({ scope throws(EvaluationError) in
                 let a = try ExpressionOperations.logical(try l(scope), "&&")
                 if a == false { return .bool(false) }
@@ -343,5 +344,60 @@ struct ExpressionCodeGenerator {
             }
             return folded({ scope throws(EvaluationError) in try operation(try l(scope), try r(scope)) }, parts)
         }
+    }
+
+    /// An `&&` chain whose every operand compares an event field with a constant,
+    /// compiled into one closure that tests them in order on the event's tape: no
+    /// intermediate values, one look at the event. `nil` when the chain has any other
+    /// operand (the general evaluator handles it).
+    private func fusedConjunction(_ node: ExpressionNode) throws(ExpressionError) -> Fragment? {
+        var operands: [ExpressionNode] = []
+        func flatten(_ node: ExpressionNode) {
+            if case .binary(.and, let left, let right, _) = node {
+                flatten(left)
+                flatten(right)
+            } else {
+                operands.append(node)
+            }
+        }
+        flatten(node)
+        var tests: [FieldTest] = []
+        for operand in operands {
+            guard case .binary(let op, let left, let right, _) = operand else { return nil }
+            var probe = ExpressionCodeGenerator(stepIndices: stepIndices)
+            let field = try probe.generate(left)
+            let value = try probe.generate(right)
+            guard !probe.referencesSteps, let path = field.path, case .event = path.root, !path.components.isEmpty,
+                  let constant = value.constant else { return nil }
+            let ids = path.components.map { FieldNames.shared.intern($0) }
+            let comparison: FieldTest.Comparison
+            switch op {
+            case .equal: comparison = .equal
+            case .notEqual: comparison = .notEqual
+            case .less: comparison = .ordered(symbol: "<", accept: { $0 < 0 })
+            case .lessOrEqual: comparison = .ordered(symbol: "<=", accept: { $0 <= 0 })
+            case .greater: comparison = .ordered(symbol: ">", accept: { $0 > 0 })
+            case .greaterOrEqual: comparison = .ordered(symbol: ">=", accept: { $0 >= 0 })
+            default: return nil
+            }
+            tests.append(FieldTest(path: ids, comparison: comparison, constant: constant))
+        }
+        guard tests.count > 1 else { return nil }
+        let fused = tests
+        return Fragment(evaluate: { scope throws(EvaluationError) in
+            // Without an event every field is null, as on an empty object.
+            let event = scope.event ?? FieldTest.emptyEvent
+            let outcome = event.withTape { tape -> Result<Bool, EvaluationError> in
+                for test in fused {
+                    do throws(EvaluationError) {
+                        if try !test.evaluate(tape) { return .success(false) }
+                    } catch {
+                        return .failure(error)
+                    }
+                }
+                return .success(true)
+            }
+            return .bool(try outcome.get())
+        })
     }
 }
