@@ -40,6 +40,7 @@ public final class ReplaySession {
     private var summaries: [WorkerPool.Summary]?
     /// With workers: the lines not yet handed to them.
     private var batch: LineBatch?
+    private var assigner: ParseAssigner?
     private static let batchLines = 2048
 
     /// A session on `workers` engines; with more than one, (rule, key) states are
@@ -52,6 +53,7 @@ public final class ReplaySession {
             engine = nil
             let input = WorkerPool.Input(sourceName: sourceName, timeField: timeField, outOfOrderness: outOfOrderness)
             pool = WorkerPool(rules: rules, workers: min(workers, 63), input: input, sinks: sinks)
+            assigner = ParseAssigner(rules: rules, workers: min(workers, 63))
         } else {
             let engine = RuntimeEngine(rules: rules, emit: sinks.alert)
             engine.onDiagnostic = sinks.diagnostic
@@ -142,7 +144,8 @@ public final class ReplaySession {
     public func feed(_ bytes: ArraySlice<UInt8>) {
         line += 1
         if pool != nil {
-            appendToBatch { $0.append(bytes) }
+            let parser = assigner!.worker(for: bytes, index: batch?.count ?? 0)
+            appendToBatch { $0.append(bytes, parser: parser) }
             return
         }
         switch decoder.decode(bytes, line: line) {

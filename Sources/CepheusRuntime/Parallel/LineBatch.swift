@@ -5,6 +5,8 @@ struct LineBatch: Sendable {
     private(set) var bytes: [UInt8] = []
     /// Where each line ends in `bytes`; line `i` starts where line `i - 1` ends.
     private(set) var ends: [Int32] = []
+    /// Which worker parses each line (`ParseAssigner`).
+    private(set) var parsers: [UInt8] = []
     /// Lines rejected before parsing (over the length limit): index in the batch -> reason.
     private(set) var rejected: [Int: String] = [:]
     /// The 1-based number of the batch's first line.
@@ -18,15 +20,17 @@ struct LineBatch: Sendable {
 
     var count: Int { ends.count }
 
-    mutating func append(_ line: ArraySlice<UInt8>) {
+    mutating func append(_ line: ArraySlice<UInt8>, parser: Int) {
         bytes.append(contentsOf: line)
         ends.append(Int32(bytes.count))
+        parsers.append(UInt8(truncatingIfNeeded: parser))
     }
 
     /// A line that is rejected without being kept (its bytes are not read).
     mutating func appendRejected(reason: String) {
         rejected[ends.count] = reason
         ends.append(Int32(bytes.count))
+        parsers.append(0)
     }
 
     /// The bytes of line `index`.

@@ -14,8 +14,8 @@ enum DecodedLine {
     case rejected(reason: String)
 }
 
-/// A batch of lines shared by every worker: worker `w` of `n` parses lines `i` with
-/// `i % n == w` into their slots, then marks its share done; a worker that sequences
+/// A batch of lines shared by every worker: worker `w` parses the lines assigned to it
+/// (`ParseAssigner`) into their slots, then marks its share done; a worker that sequences
 /// the batch waits until every share is (`waitUntilParsed`). Slots are written by one
 /// thread each and read only after the latch, so they need no lock of their own.
 ///
@@ -72,10 +72,11 @@ final class ParsedBatch: @unchecked Sendable {
         owners[index] == .max ? nil : (timestamps[index], owners[index], Int(keySkips[index]))
     }
 
-    /// Parses share `share` of `shares`: every line whose index is congruent to it.
-    func parse(share: Int, of shares: Int, decoder: inout EventDecoder, router: KeyRouter) {
-        var index = share
-        while index < lines.count {
+    /// Parses share `share`: every line assigned to that worker (`LineBatch.parsers`).
+    func parse(share: Int, decoder: inout EventDecoder, router: KeyRouter) {
+        let parsers = lines.parsers
+        let mine = UInt8(truncatingIfNeeded: share)
+        for index in 0..<lines.count where parsers[index] == mine {
             let number = lines.firstLine + Int64(index)
             if let reason = lines.rejected[index] {
                 slots[index] = .rejected(reason: reason)
@@ -92,7 +93,6 @@ final class ParsedBatch: @unchecked Sendable {
                 case .rejected(let reason): slots[index] = .rejected(reason: reason)
                 }
             }
-            index += shares
         }
         pthread_mutex_lock(&mutex)
         pendingShares -= 1

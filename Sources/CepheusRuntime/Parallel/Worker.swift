@@ -40,7 +40,7 @@ struct Worker {
         while true {
             switch inbox.take() {
             case .batch(let batch):
-                batch.parse(share: index, of: workers, decoder: &decoder, router: router)
+                batch.parse(share: index, decoder: &decoder, router: router)
                 if let previous = pending {
                     sequence(previous)
                     outbox.put(takeOutput())
