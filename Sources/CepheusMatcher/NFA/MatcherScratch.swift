@@ -15,8 +15,9 @@ public final class MatcherScratch {
     var path: [Int32] = []
     var search: [PatternSearchStep] = []
 
-    /// A spare queue this large is dropped rather than kept (and handed to a key).
-    static let maxSpareCapacity = 256
+    /// A spare queue larger than this is dropped rather than kept: spare storage ends up
+    /// in some key's state, and most keys hold a start state and a partial match or two.
+    static let maxSpareCapacity = 4
 
     public init() {}
 

@@ -138,7 +138,9 @@ public struct SharedBuffer: Sendable {
             }
             if nodeReleased {
                 nodes[i].event = nil
-                nodes[i].edges.clear()
+                // A small edge list is kept for the slot's next node; a large one is
+                // freed (a hot key's node can have thousands of edges).
+                if nodes[i].edges.capacity > 8 { nodes[i].edges = [] } else { nodes[i].edges.clear() }
                 free.append(current)
                 live -= 1
             }
