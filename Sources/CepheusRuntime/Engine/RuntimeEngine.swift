@@ -28,9 +28,9 @@ public final class RuntimeEngine {
     /// When set, the processing time of every event (its dispatch to every rule, in
     /// nanoseconds) is recorded here (`cepheus bench`).
     public var dispatchLatency: LatencyHistogram?
-    /// Whether rules an event has no key for are counted here (`key_skipped`); off
-    /// for events a `KeyRouter` routed, which counted them where they were parsed.
-    var countsKeySkips = true
+    /// Set while a `KeyRouter` counts the rules each event has no key for where the
+    /// event is parsed (`key_skipped`): the engine then does not count them at dispatch.
+    var keySkipsCountedUpstream = false
     /// Working storage for the matchers (one engine runs on one thread).
     private let scratch = MatcherScratch()
     private let emit: (Alert) -> Void
@@ -117,7 +117,7 @@ public final class RuntimeEngine {
             keyCache[cacheIndex] = entry
         }
         guard let probe = keyCache[cacheIndex].probe else {
-            if countsKeySkips && (shard == nil || shard!.index == 0) { counters.keySkipped += 1 }
+            if !keySkipsCountedUpstream && (shard == nil || shard!.index == 0) { counters.keySkipped += 1 }
             return
         }
         guard keyCache[cacheIndex].owned else { return }

@@ -18,6 +18,16 @@ struct Worker {
     /// with the rules at start no longer hold and every event goes to every engine
     /// (which then filters by key group itself, as without routing).
     private var broadcast = false
+    /// Until then: every on-time event not yet released by the watermark, wherever it
+    /// is routed (batch number, line offset, time). A control record applies to them
+    /// too (rules.md section 6), so at the first one each worker takes those it was not
+    /// routed.
+    private var unreleased: [(batch: Int, offset: Int, timestamp: Int64)] = []
+    private var unreleasedStart = 0
+    /// The batches `unreleased` points into, from number `firstRecentBatch` on.
+    private var recentBatches: [ParsedBatch] = []
+    private var firstRecentBatch = 0
+    private var batchesSequenced = 0
     private var output = WorkerPool.Output()
     /// The engine reports into it; its contents move into each batch's output.
     private let sink = AlertCollector()
@@ -28,6 +38,7 @@ struct Worker {
         let sink = self.sink
         engine = RuntimeEngine(rules: rules) { sink.alerts.append($0) }
         engine.shard = (index, workers)
+        engine.keySkipsCountedUpstream = true
         if index == 0 { engine.onDiagnostic = { sink.diagnostics.append($0) } }
         decoder = EventDecoder(timeField: input.timeField, sourceName: input.sourceName)
         router = KeyRouter(rules: rules, workers: workers)
@@ -74,6 +85,9 @@ struct Worker {
     /// Walks `batch` in input order once every share of it is parsed.
     private mutating func sequence(_ batch: ParsedBatch) {
         batch.waitUntilParsed()
+        let batchNumber = batchesSequenced
+        batchesSequenced += 1
+        if !broadcast { recentBatches.append(batch) }
         let reports = index == 0
         let bit: UInt64 = 1 << UInt64(index)
         let firstLine = batch.lines.firstLine
@@ -91,11 +105,12 @@ struct Worker {
                 }
                 if reports { reader.keySkipped += summary.keySkipped }
                 if summary.owners & bit != 0, case .event(let event, _, _) = batch[offset] {
-                    engine.countsKeySkips = false
                     engine.consume(.event(event))
                 }
+                unreleased.append((batchNumber, offset, summary.timestamp))
                 if let advanced = watermark.observe(summary.timestamp) {
                     engine.consume(.watermark(advanced))
+                    forgetReleased()
                 }
                 continue
             }
@@ -109,7 +124,7 @@ struct Worker {
                     output.rejected.append((line, reason, batch.lines.line(offset)))
                 }
             case .control(let value):
-                broadcast = true
+                if !broadcast { startBroadcasting() }
                 let position = RecordPosition(source: sourceName, line: line)
                 switch ControlRecord.parse(value) {
                 case .success(let record):
@@ -121,8 +136,8 @@ struct Worker {
                     }
                 }
             case .event(let event, _, _):
-                // After a control record: every engine sees every event and counts
-                // key skips itself (worker 0 does).
+                // After a control record: every engine sees every event, and worker 0's
+                // engine counts key skips at dispatch, as a single engine does.
                 if reports { reader.events += 1 }
                 let timestamp = event.timestamp
                 if watermark.isLate(timestamp) {
@@ -132,13 +147,56 @@ struct Worker {
                     }
                     continue
                 }
-                engine.countsKeySkips = true
                 engine.consume(.event(event))
                 if let advanced = watermark.observe(timestamp) {
                     engine.consume(.watermark(advanced))
                 }
             }
         }
+    }
+
+    /// Drops what the watermark released from `unreleased` (from the front: entries are
+    /// in arrival order, so a straggler may wait a little longer), and batches no entry
+    /// points into any more.
+    private mutating func forgetReleased() {
+        let released = watermark.current
+        while unreleasedStart < unreleased.count, unreleased[unreleasedStart].timestamp <= released {
+            unreleasedStart += 1
+        }
+        if unreleasedStart == unreleased.count {
+            unreleased.removeAll(keepingCapacity: true)
+            unreleasedStart = 0
+        } else if unreleasedStart >= 4096 && unreleasedStart * 2 >= unreleased.count {
+            unreleased.removeFirst(unreleasedStart)
+            unreleasedStart = 0
+        }
+        let oldest = unreleasedStart < unreleased.count ? unreleased[unreleasedStart].batch : batchesSequenced - 1
+        if oldest > firstRecentBatch {
+            recentBatches.removeFirst(min(oldest - firstRecentBatch, recentBatches.count))
+            firstRecentBatch = oldest
+        }
+    }
+
+    /// At the first control record: from now on every engine takes every event. Events
+    /// read before it and still waiting for the watermark are matched under the new
+    /// rules too, so this worker takes those it was not routed, and key skips are
+    /// counted at dispatch again (worker 0 gives back what routing counted for them).
+    private mutating func startBroadcasting() {
+        broadcast = true
+        let bit: UInt64 = 1 << UInt64(index)
+        let released = watermark.current
+        for entry in unreleased[unreleasedStart...] where entry.timestamp > released {
+            let batch = recentBatches[entry.batch - firstRecentBatch]
+            guard let summary = batch.eventSummary(entry.offset) else { continue }
+            if index == 0 { reader.keySkipped -= summary.keySkipped }
+            if summary.owners & bit == 0, case .event(let event, _, _) = batch[entry.offset] {
+                engine.consume(.event(event))
+            }
+        }
+        unreleased = []
+        unreleasedStart = 0
+        recentBatches = []
+        engine.keySkipsCountedUpstream = false
     }
 }
 
