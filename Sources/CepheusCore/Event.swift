@@ -9,6 +9,8 @@ public struct EventHeader: Sendable {
     /// Where the id's bytes are in the string area.
     var idStart: UInt32
     var idLength: UInt32
+    /// Where the parsing worker routed the event, per rule (`Event.routing`).
+    var routing: UInt64 = .max
 }
 
 /// One input event: the parsed JSON object as a flat tape, its event time and its id
@@ -82,6 +84,17 @@ public struct Event: @unchecked Sendable {
             let strings = UnsafeRawPointer(elements + Int(header.pointee.entryCount))
             return try body(UnsafeRawBufferPointer(start: strings + Int(header.pointee.idStart), count: Int(header.pointee.idLength)))
         }
+    }
+
+    /// Per rule of the rule set it was routed by, four bits: the worker owning its key
+    /// (0xF: no key, or a disabled rule); `.max` when it was not routed. Written once,
+    /// by the thread that parsed the event, before any other thread sees it.
+    public var routing: UInt64 { storage.header.routing }
+
+    /// Records the routing. Only for the thread that made the event, before it shares
+    /// the event with any other.
+    public func setRouting(_ routing: UInt64) {
+        storage.header.routing = routing
     }
 
     /// The storage's identity (the same event shared by several holders).

@@ -31,6 +31,9 @@ public final class RuntimeEngine {
     /// Set while a `KeyRouter` counts the rules each event has no key for where the
     /// event is parsed (`key_skipped`): the engine then does not count them at dispatch.
     var keySkipsCountedUpstream = false
+    /// Set while the slots are exactly the rule set events are routed by (`Event.routing`):
+    /// a rule whose key another worker owns is then skipped without computing the key.
+    var slotsMatchRouting = false
     /// Working storage for the matchers (one engine runs on one thread).
     private let scratch = MatcherScratch()
     private let emit: (Alert) -> Void
@@ -40,6 +43,9 @@ public final class RuntimeEngine {
         self.emit = emit
         for rule in rules { install(rule) }
     }
+
+    /// Loaded rules (slots), in load order.
+    var slotCount: Int { slots.count }
 
     /// Rule ids with their versions, in load order.
     public var ruleVersions: [(id: String, version: Int)] {
@@ -101,9 +107,19 @@ public final class RuntimeEngine {
     private func dispatch(_ event: Event) {
         keyEpoch += 1
         // The tape stays lent for the whole dispatch: key probes point into it.
+        let routing = slotsMatchRouting ? event.routing : .max
         event.withTape { tape in
-            for slot in slots where slot.enabled {
-                dispatch(event, tape: tape, to: slot)
+            if routing != .max, let shard {
+                for (index, slot) in slots.enumerated() where slot.enabled {
+                    // The key's owner is another worker, or there is no key (counted
+                    // where the event was parsed): nothing to do here.
+                    guard Int((routing >> UInt64(4 * index)) & 0xF) == shard.index else { continue }
+                    dispatch(event, tape: tape, to: slot)
+                }
+            } else {
+                for slot in slots where slot.enabled {
+                    dispatch(event, tape: tape, to: slot)
+                }
             }
         }
     }

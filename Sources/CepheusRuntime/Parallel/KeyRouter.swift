@@ -12,12 +12,20 @@ final class KeyRouter {
     private let workers: Int
     /// Per key expression, the owning worker of this event's key, or -1 (no key).
     private var owners: [Int]
+    /// Per rule, in rule-set order: its key expression's index, or -1 (disabled); `nil`
+    /// when the rule set is too large to route per rule.
+    private let slotKeys: [Int]?
 
     init(rules: [Rule], workers: Int) {
         var signatures: [String: Int] = [:]
         var extractors: [KeyExtractor] = []
         var ruleKeys: [Int] = []
-        for rule in rules where rule.enabled {
+        var slotKeys: [Int] = []
+        for rule in rules {
+            guard rule.enabled else {
+                slotKeys.append(-1)
+                continue
+            }
             let signature = KeyExtractor.signature(expressions: rule.key, composite: rule.keyIsComposite)
             if let index = signatures[signature] {
                 ruleKeys.append(index)
@@ -26,16 +34,19 @@ final class KeyRouter {
                 ruleKeys.append(extractors.count)
                 extractors.append(KeyExtractor(expressions: rule.key, composite: rule.keyIsComposite))
             }
+            slotKeys.append(ruleKeys[ruleKeys.count - 1])
         }
         self.extractors = extractors
         self.ruleKeys = ruleKeys
+        // Per-rule owners fit an event's routing word for up to 16 rules and 15 workers.
+        self.slotKeys = rules.count <= 16 && workers <= 15 ? slotKeys : nil
         self.workers = workers
         owners = Array(repeating: -1, count: extractors.count)
     }
 
-    /// A bit per worker that needs `event` (bit `i` for worker `i`), and how many rules
-    /// have no key for it.
-    func route(_ event: Event) -> (workers: UInt64, keySkipped: Int) {
+    /// A bit per worker that needs `event` (bit `i` for worker `i`), how many rules have
+    /// no key for it, and the owner per rule (`Event.routing`, `.max` when not kept).
+    func route(_ event: Event) -> (workers: UInt64, keySkipped: Int, routing: UInt64) {
         for index in extractors.indices {
             owners[index] = extractors[index].keyGroup(of: event).map { $0 % workers } ?? -1
         }
@@ -45,6 +56,13 @@ final class KeyRouter {
             let owner = owners[keyIndex]
             if owner >= 0 { mask |= 1 << UInt64(owner) } else { skipped += 1 }
         }
-        return (mask, skipped)
+        guard let slotKeys else { return (mask, skipped, .max) }
+        var routing: UInt64 = .max
+        for (slot, keyIndex) in slotKeys.enumerated() {
+            let owner = keyIndex >= 0 ? owners[keyIndex] : -1
+            let nibble = UInt64(owner >= 0 ? owner : 0xF)
+            routing = routing & ~(0xF << UInt64(4 * slot)) | nibble << UInt64(4 * slot)
+        }
+        return (mask, skipped, routing)
     }
 }

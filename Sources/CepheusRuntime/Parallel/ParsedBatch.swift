@@ -84,6 +84,7 @@ final class ParsedBatch: @unchecked Sendable {
                 switch decoder.decode(lines.line(index), line: number) {
                 case .event(let event):
                     let route = router.route(event)
+                    event.setRouting(route.routing)
                     slots[index] = .event(event, workers: route.workers, keySkipped: route.keySkipped)
                     timestamps[index] = event.timestamp
                     owners[index] = route.workers  // at most 63 workers: never .max

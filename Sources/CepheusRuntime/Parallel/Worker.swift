@@ -39,6 +39,8 @@ struct Worker {
         engine = RuntimeEngine(rules: rules) { sink.alerts.append($0) }
         engine.shard = (index, workers)
         engine.keySkipsCountedUpstream = true
+        // Rules with one id each are one slot each, in order: the routing's rule indices.
+        engine.slotsMatchRouting = engine.slotCount == rules.count
         if index == 0 { engine.onDiagnostic = { sink.diagnostics.append($0) } }
         decoder = EventDecoder(timeField: input.timeField, sourceName: input.sourceName)
         router = KeyRouter(rules: rules, workers: workers)
@@ -197,6 +199,7 @@ struct Worker {
         unreleasedStart = 0
         recentBatches = []
         engine.keySkipsCountedUpstream = false
+        engine.slotsMatchRouting = false
     }
 }
 
