@@ -30,6 +30,8 @@ public final class FieldNames: @unchecked Sendable {
     private var count = 0
     /// `chunkCount` pointers to chunks of `chunkSize` names, allocated on demand.
     private let chunks: UnsafeMutablePointer<UnsafeMutablePointer<String>?>
+    /// The same layout for each name as a JSON object key: quoted, escaped, then `:`.
+    private let keyChunks: UnsafeMutablePointer<UnsafeMutablePointer<[UInt8]>?>
 
     init(capacity: Int = 100_000) {
         self.capacity = min(capacity, Self.chunkSize * Self.chunkCount - 1024)
@@ -38,6 +40,8 @@ public final class FieldNames: @unchecked Sendable {
         pthread_mutex_init(mutex, nil)
         chunks = .allocate(capacity: Self.chunkCount)
         chunks.initialize(repeating: nil, count: Self.chunkCount)
+        keyChunks = .allocate(capacity: Self.chunkCount)
+        keyChunks.initialize(repeating: nil, count: Self.chunkCount)
     }
 
     deinit {
@@ -45,16 +49,30 @@ public final class FieldNames: @unchecked Sendable {
         mutex.deinitialize(count: 1)
         mutex.deallocate()
         for index in 0..<Self.chunkCount {
-            guard let chunk = chunks[index] else { continue }
             let used = min(Self.chunkSize, max(0, count - index * Self.chunkSize))
-            chunk.deinitialize(count: used)
-            chunk.deallocate()
+            if let chunk = chunks[index] {
+                chunk.deinitialize(count: used)
+                chunk.deallocate()
+            }
+            if let chunk = keyChunks[index] {
+                chunk.deinitialize(count: used)
+                chunk.deallocate()
+            }
         }
         chunks.deallocate()
+        keyChunks.deallocate()
     }
 
     /// The name of an id this table handed out.
     public func name(of id: Int32) -> String { nameStorage(id).pointee }
+
+    /// Runs `body` with the name as a JSON object key (`"name":`, escaped), the form
+    /// alert serialization writes, without re-escaping it each time.
+    public func withJSONKey<Result>(of id: Int32, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        let index = Int(id)
+        let key = keyChunks[index >> Self.chunkBits]! + (index & (Self.chunkSize - 1))
+        return try key.pointee.withUnsafeBufferPointer(body)
+    }
 
     private func nameStorage(_ id: Int32) -> UnsafeMutablePointer<String> {
         let index = Int(id)
@@ -85,8 +103,13 @@ public final class FieldNames: @unchecked Sendable {
         let chunkIndex = count >> Self.chunkBits
         if chunks[chunkIndex] == nil {
             chunks[chunkIndex] = .allocate(capacity: Self.chunkSize)
+            keyChunks[chunkIndex] = .allocate(capacity: Self.chunkSize)
         }
         (chunks[chunkIndex]! + (count & (Self.chunkSize - 1))).initialize(to: name)
+        var key: [UInt8] = []
+        JSONWriter.writeString(name, into: &key)
+        key.append(UInt8(ascii: ":"))
+        (keyChunks[chunkIndex]! + (count & (Self.chunkSize - 1))).initialize(to: key)
         count += 1
         ids[name] = id
         return id

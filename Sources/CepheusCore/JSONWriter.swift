@@ -106,16 +106,17 @@ public struct JSONWriter: Sendable {
     public static func writeInteger(_ integer: Int64, into output: inout [UInt8]) {
         if integer < 0 { output.append(UInt8(ascii: "-")) }
         var magnitude = integer.magnitude
-        if magnitude == 0 {
-            output.append(UInt8(ascii: "0"))
-            return
+        // Digits are produced backwards into a small buffer, then appended at once.
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var start = buffer.count
+            repeat {
+                start -= 1
+                buffer[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            output.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start...]))
         }
-        let start = output.count
-        while magnitude > 0 {
-            output.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-            magnitude /= 10
-        }
-        output[start...].reverse()
     }
 
     /// Appends the compact JSON text of the tape entry at `index` (the same bytes as
@@ -159,11 +160,11 @@ public struct JSONWriter: Sendable {
                 first = false
                 let name = tape[child].name
                 if name >= 0 {
-                    Self.writeString(FieldNames.shared.name(of: name), into: &output)
+                    FieldNames.shared.withJSONKey(of: name) { output.append(contentsOf: $0) }
                 } else {
                     Self.writeString(utf8: tape.bytes(at: child - 1), into: &output)
+                    output.append(UInt8(ascii: ":"))
                 }
-                output.append(UInt8(ascii: ":"))
                 write(tape, at: child, into: &output)
                 child = tape[child].next(after: child)
             }

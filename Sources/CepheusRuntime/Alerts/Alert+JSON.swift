@@ -8,7 +8,8 @@ extension Alert {
             if !first { output.append(UInt8(ascii: ",")) }
             output.append(UInt8(ascii: "\""))
             output.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-            output.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+            output.append(UInt8(ascii: "\""))
+            output.append(UInt8(ascii: ":"))
         }
         func object<T>(_ pairs: [(String, T)], _ writeValue: (T, inout [UInt8]) -> Void) {
             output.append(UInt8(ascii: "{"))

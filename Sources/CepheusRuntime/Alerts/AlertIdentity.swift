@@ -11,14 +11,9 @@ public enum AlertIdentity {
     }
 
     public static func id(rule: String, version: Int, kind: String, canonicalKey: String, steps: [(String, [Event])]) -> String {
-        // The text is assembled as bytes and hashed incrementally: no intermediate strings.
-        var hasher = SHA256()
+        // The text is assembled as bytes (no intermediate strings) and hashed in one call.
         var bytes: [UInt8] = []
         bytes.reserveCapacity(256)
-        func flush() {
-            bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-            bytes.removeAll(keepingCapacity: true)
-        }
         bytes.append(contentsOf: rule.utf8)
         bytes.append(0x0A)
         JSONWriter.writeInteger(Int64(version), into: &bytes)
@@ -35,10 +30,8 @@ public enum AlertIdentity {
                 event.withIDBytes { bytes.append(contentsOf: $0) }
             }
             bytes.append(0x0A)
-            if bytes.count > 4096 { flush() }
         }
-        flush()
-        let digest = hasher.finalize()
+        let digest = SHA256.hash(data: bytes)
         return digest.withUnsafeBytes { raw in
             String(unsafeUninitializedCapacity: 32) { hex in
                 for index in 0..<16 {
