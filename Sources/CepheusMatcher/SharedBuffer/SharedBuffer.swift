@@ -93,9 +93,16 @@ public struct SharedBuffer: Sendable {
         let i = Int(node)
         guard nodes[i].event != nil else { return }
         nodes[i].references += 1
-        for e in nodes[i].edges.indices where version.isCompatible(with: nodes[i].edges[e].version) {
-            nodes[i].edges[e].references += 1
+        // The edge list is moved out while it is updated: one uniqueness check, not one
+        // per edge (a hot key's node can have thousands).
+        var edges = nodes[i].edges
+        nodes[i].edges = []
+        edges.withUnsafeMutableBufferPointer { edges in
+            for e in edges.indices where version.isCompatible(with: edges[e].version) {
+                edges[e].references += 1
+            }
         }
+        nodes[i].edges = edges
     }
 
     /// Releases what the partial match at `node` with `version` held. Edges are
@@ -108,10 +115,12 @@ public struct SharedBuffer: Sendable {
         while true {
             let i = Int(current)
             guard nodes[i].event != nil else { break }
-            let count = nodes[i].edges.count
+            var edges = nodes[i].edges
+            nodes[i].edges = []
+            let count = edges.count
             var kept = 0
             for read in 0..<count {
-                var edge = nodes[i].edges[read]
+                var edge = edges[read]
                 if currentVersion.isCompatible(with: edge.version) {
                     let released: Bool
                     if edge.references <= 0 {
@@ -124,11 +133,14 @@ public struct SharedBuffer: Sendable {
                         if edge.target >= 0 && reachable(edge) { releaseStack.append((edge.target, edge.version)) }
                         continue
                     }
+                    edges[kept] = edge
+                } else if kept != read {
+                    edges[kept] = edge
                 }
-                if kept != read || edge.references != nodes[i].edges[read].references { nodes[i].edges[kept] = edge }
                 kept += 1
             }
-            if kept < count { nodes[i].edges.removeLast(count - kept) }
+            if kept < count { edges.removeLast(count - kept) }
+            nodes[i].edges = edges
             let nodeReleased: Bool
             if nodes[i].references <= 0 {
                 nodeReleased = true
