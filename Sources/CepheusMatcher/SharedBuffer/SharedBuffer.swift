@@ -119,25 +119,28 @@ public struct SharedBuffer: Sendable {
             nodes[i].edges = []
             let count = edges.count
             var kept = 0
-            for read in 0..<count {
-                var edge = edges[read]
-                if currentVersion.isCompatible(with: edge.version) {
-                    let released: Bool
-                    if edge.references <= 0 {
-                        released = true
-                    } else {
-                        edge.references -= 1
-                        released = edge.references == 0
+            // Edges are updated in place and released ones swapped to the end: no edge
+            // (and no Dewey number) is copied.
+            edges.withUnsafeMutableBufferPointer { edges in
+                for read in 0..<count {
+                    if currentVersion.isCompatible(with: edges[read].version) {
+                        let released: Bool
+                        if edges[read].references <= 0 {
+                            released = true
+                        } else {
+                            edges[read].references -= 1
+                            released = edges[read].references == 0
+                        }
+                        if released {
+                            if edges[read].target >= 0 && reachable(edges[read]) {
+                                releaseStack.append((edges[read].target, edges[read].version))
+                            }
+                            continue
+                        }
                     }
-                    if released {
-                        if edge.target >= 0 && reachable(edge) { releaseStack.append((edge.target, edge.version)) }
-                        continue
-                    }
-                    edges[kept] = edge
-                } else if kept != read {
-                    edges[kept] = edge
+                    if kept != read { edges.swapAt(kept, read) }
+                    kept += 1
                 }
-                kept += 1
             }
             if kept < count { edges.removeLast(count - kept) }
             nodes[i].edges = edges
