@@ -73,7 +73,10 @@ public final class PatternMatcher: Sendable {
                 into: &scratch.next, edges: &scratch.edges, stack: &scratch.stack, loader: scratch.loader)
             scratch.retained.clear()
             var discard = false
-            for candidate in scratch.next {
+            // Successors are moved (popped in order), not copied: a partial match's
+            // Dewey number may hold a reference-counted digit array.
+            scratch.next.reverse()
+            while let candidate = scratch.next.popLast() {
                 switch table.kinds[candidate.state] {
                 case .final:
                     potentialMatches.add(candidate)
@@ -84,12 +87,13 @@ public final class PatternMatcher: Sendable {
                     scratch.retained.append(candidate)
                 }
             }
+            scratch.retained.reverse()
             if discard {
-                for candidate in scratch.retained {
+                while let candidate = scratch.retained.popLast() {
                     if let entry = candidate.previousEntry { state.buffer.releaseNode(entry, version: candidate.version) }
                 }
             } else {
-                for candidate in scratch.retained {
+                while let candidate = scratch.retained.popLast() {
                     if candidate.startEvent != nil {
                         if live >= maxPartialMatches {
                             stats.droppedPartialMatches += 1
