@@ -131,9 +131,8 @@ enum BenchRunner {
         let seconds = Double(MonotonicClock.nanoseconds() - start - paused) / 1e9
         let cpu = MonotonicClock.processCPUSeconds() - cpuStart - pausedCPU
         let counters = session.counters
-        _ = written
         return EndToEnd(
-            pass: BenchPass(seconds: seconds, cpuSeconds: cpu, events: counters.events, alerts: counters.alerts),
+            pass: BenchPass(seconds: seconds, cpuSeconds: cpu, events: counters.events, alerts: counters.alerts, outputBytes: written),
             counters: counters, state: state)
     }
 

@@ -7,6 +7,8 @@ struct BenchPass {
     var cpuSeconds: Double
     var events: Int
     var alerts: Int
+    /// Bytes of alert JSON lines produced (end to end only).
+    var outputBytes = 0
 
     var eventsPerSecond: Double { seconds > 0 ? Double(events) / seconds : 0 }
     var cpuSecondsPerMillion: Double { events > 0 ? cpuSeconds / Double(events) * 1e6 : 0 }
@@ -51,7 +53,8 @@ struct BenchReport {
         let f = Self.fixed
         if let pass = Self.median(endToEnd) {
             lines.append("  end to end (JSON in, alerts out): \(f(pass.seconds, 3)) s  \(f(pass.eventsPerSecond, 0)) events/s  \(f(pass.cpuSecondsPerMillion, 3)) CPU s per 1M events")
-            lines.append("    runs: " + endToEnd.map { f($0.seconds, 3) + " s" }.joined(separator: ", "))
+            lines.append("    runs: " + endToEnd.map { f($0.seconds, 3) + " s" }.joined(separator: ", ")
+                + "; \(pass.alerts) alerts, \(pass.outputBytes) bytes of JSON out")
         }
         if let pass = Self.median(engineOnly) {
             lines.append("  engine only (pre-parsed events):  \(f(pass.seconds, 3)) s  \(f(pass.eventsPerSecond, 0)) events/s  \(f(pass.cpuSecondsPerMillion, 3)) CPU s per 1M events")
@@ -76,7 +79,7 @@ struct BenchReport {
             return .object(JSONObject([
                 ("seconds", .double(pass.seconds)), ("events_per_second", .double(pass.eventsPerSecond.rounded())),
                 ("cpu_seconds_per_million", .double(pass.cpuSecondsPerMillion)), ("events", .int(Int64(pass.events))),
-                ("alerts", .int(Int64(pass.alerts))),
+                ("alerts", .int(Int64(pass.alerts))), ("output_bytes", .int(Int64(pass.outputBytes))),
             ]))
         }
         var object = JSONObject([
