@@ -17,7 +17,13 @@ public struct ComputationState: Sendable {
 
     /// Flink's `COMPUTATION_STATE_COMPARATOR`: by start event, the start state last.
     static func compare(_ a: ComputationState, _ b: ComputationState) -> Int {
-        switch (a.startEvent, b.startEvent) {
+        compare(starts: a.startEvent, b.startEvent)
+    }
+
+    /// `compare` on the start events alone (all it looks at).
+    @inline(__always)
+    static func compare(starts a: EventKey?, _ b: EventKey?) -> Int {
+        switch (a, b) {
         case (nil, nil): return 0
         case (nil, _): return 1
         case (_, nil): return -1

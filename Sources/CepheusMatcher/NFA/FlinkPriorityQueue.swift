@@ -24,10 +24,24 @@ public struct FlinkPriorityQueue: Sendable {
     public var isEmpty: Bool { elements.isEmpty }
     public var first: Element? { elements.first }
 
-    /// Java's `offer`.
+    /// Java's `offer`: Java's sift-up, with the elements moved along the path (the
+    /// order only looks at start events, plain values), so nothing is copied.
     public mutating func add(_ element: Element) {
+        let start = element.startEvent
         elements.append(element)
-        siftUp(elements.count - 1, element)
+        elements.withUnsafeMutableBufferPointer { buffer in
+            let base = buffer.baseAddress!
+            var hole = buffer.count - 1
+            guard hole > 0 else { return }
+            let moving = (base + hole).move()
+            while hole > 0 {
+                let parent = (hole - 1) >> 1
+                if ComputationState.compare(starts: start, base[parent].startEvent) >= 0 { break }
+                (base + hole).moveInitialize(from: base + parent, count: 1)
+                hole = parent
+            }
+            (base + hole).initialize(to: moving)
+        }
     }
 
     /// Java's `poll`.
@@ -57,18 +71,6 @@ public struct FlinkPriorityQueue: Sendable {
             siftDown(i, elements[i])
             i -= 1
         }
-    }
-
-    private mutating func siftUp(_ index: Int, _ x: Element) {
-        var k = index
-        while k > 0 {
-            let parent = (k - 1) >> 1
-            let e = elements[parent]
-            if compare(x, e) >= 0 { break }
-            elements[k] = e
-            k = parent
-        }
-        elements[k] = x
     }
 
     private mutating func siftDown(_ index: Int, _ x: Element) {
