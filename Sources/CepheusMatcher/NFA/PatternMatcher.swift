@@ -75,7 +75,7 @@ public final class PatternMatcher: Sendable {
             var discard = false
             // Successors are moved (popped in order), not copied: a partial match's
             // Dewey number may hold a reference-counted digit array.
-            scratch.next.reverse()
+            if scratch.next.count > 1 { scratch.next.reverse() }
             while let candidate = scratch.next.popLast() {
                 switch table.kinds[candidate.state] {
                 case .final:
@@ -87,7 +87,7 @@ public final class PatternMatcher: Sendable {
                     scratch.retained.append(candidate)
                 }
             }
-            scratch.retained.reverse()
+            if scratch.retained.count > 1 { scratch.retained.reverse() }
             if discard {
                 while let candidate = scratch.retained.popLast() {
                     if let entry = candidate.previousEntry { state.buffer.releaseNode(entry, version: candidate.version) }

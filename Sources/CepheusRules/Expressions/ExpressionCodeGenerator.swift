@@ -388,14 +388,17 @@ struct ExpressionCodeGenerator {
             // Without an event every field is null, as on an empty object.
             let event = scope.event ?? FieldTest.emptyEvent
             let outcome = event.withTape { tape -> Result<Bool, EvaluationError> in
-                for test in fused {
-                    do throws(EvaluationError) {
-                        if try !test.evaluate(tape) { return .success(false) }
-                    } catch {
-                        return .failure(error)
+                // Tests are read in place (a copy of one would retain its fields).
+                fused.withUnsafeBufferPointer { tests -> Result<Bool, EvaluationError> in
+                    for index in tests.indices {
+                        do throws(EvaluationError) {
+                            if try !tests[index].evaluate(tape) { return .success(false) }
+                        } catch {
+                            return .failure(error)
+                        }
                     }
+                    return .success(true)
                 }
-                return .success(true)
             }
             return .bool(try outcome.get())
         })

@@ -4,7 +4,7 @@ import CepheusCore
 /// of a fused `&&` chain (`type == "login" && ok == false && amount > 100`), evaluated in
 /// one pass over the event with the same results, type errors included, as the
 /// general evaluator.
-struct FieldTest {
+final class FieldTest: Sendable {
     enum Comparison {
         case equal, notEqual
         case ordered(symbol: String, accept: @Sendable (Int) -> Bool)
