@@ -14,8 +14,22 @@ struct KeyProbe {
     var hash: UInt64
     /// The key's UTF-8, when it is a string read in place.
     var bytes: UnsafeRawBufferPointer?
-    /// The key, when it is anything else (normalized: `3.0` is `3`).
-    var value: Value? = nil
+    /// The key, when it is anything else. Boxed: probes are copied on the hot path, and
+    /// one reference is cheaper to copy than two values.
+    private var boxed: KeyValues?
+
+    /// A non-string key as first seen and normalized.
+    private final class KeyValues {
+        /// As first seen (what alerts show): `3.0` stays `3.0`.
+        let raw: Value
+        /// Normalized: `3.0` is `3`.
+        let normalized: Value
+
+        init(raw: Value, normalized: Value) {
+            self.raw = raw
+            self.normalized = normalized
+        }
+    }
 
     init(bytes: UnsafeRawBufferPointer) {
         hash = KeyHash.ofString(bytes)
@@ -25,16 +39,15 @@ struct KeyProbe {
     init(value: Value) {
         let normalized = KeyHash.normalize(value)
         hash = KeyHash.of(normalized)
-        self.value = normalized
-        raw = value
+        boxed = KeyValues(raw: value, normalized: normalized)
     }
 
-    /// The key as first seen (what alerts show): `3.0` stays `3.0`.
-    private var raw: Value? = nil
+    /// The key, normalized, when it is not a string read in place.
+    var value: Value? { boxed?.normalized }
 
     /// The key as a value (built from the bytes for a string key).
     func materialize() -> Value {
-        if let raw { return raw }
+        if let boxed { return boxed.raw }
         return .string(TapeView.string(bytes!))
     }
 
