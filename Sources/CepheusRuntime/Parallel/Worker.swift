@@ -22,8 +22,7 @@ struct Worker {
     /// is routed (batch number, line offset, time). A control record applies to them
     /// too (rules.md section 6), so at the first one each worker takes those it was not
     /// routed.
-    private var unreleased: [(batch: Int, offset: Int, timestamp: Int64)] = []
-    private var unreleasedStart = 0
+    private var unreleased = FIFOQueue<(batch: Int, offset: Int, timestamp: Int64)>()
     /// The batches `unreleased` points into, from number `firstRecentBatch` on.
     private var recentBatches: [ParsedBatch] = []
     private var firstRecentBatch = 0
@@ -162,17 +161,10 @@ struct Worker {
     /// points into any more.
     private mutating func forgetReleased() {
         let released = watermark.current
-        while unreleasedStart < unreleased.count, unreleased[unreleasedStart].timestamp <= released {
-            unreleasedStart += 1
+        while let front = unreleased.first, front.timestamp <= released {
+            unreleased.removeFirst()
         }
-        if unreleasedStart == unreleased.count {
-            unreleased.removeAll(keepingCapacity: true)
-            unreleasedStart = 0
-        } else if unreleasedStart >= 4096 && unreleasedStart * 2 >= unreleased.count {
-            unreleased.removeFirst(unreleasedStart)
-            unreleasedStart = 0
-        }
-        let oldest = unreleasedStart < unreleased.count ? unreleased[unreleasedStart].batch : batchesSequenced - 1
+        let oldest = unreleased.first?.batch ?? batchesSequenced - 1
         if oldest > firstRecentBatch {
             recentBatches.removeFirst(min(oldest - firstRecentBatch, recentBatches.count))
             firstRecentBatch = oldest
@@ -187,7 +179,7 @@ struct Worker {
         broadcast = true
         let bit: UInt64 = 1 << UInt64(index)
         let released = watermark.current
-        for entry in unreleased[unreleasedStart...] where entry.timestamp > released {
+        for entry in unreleased.elements where entry.timestamp > released {
             let batch = recentBatches[entry.batch - firstRecentBatch]
             guard let summary = batch.eventSummary(entry.offset) else { continue }
             if index == 0 { reader.keySkipped -= summary.keySkipped }
@@ -195,8 +187,7 @@ struct Worker {
                 engine.consume(.event(event))
             }
         }
-        unreleased = []
-        unreleasedStart = 0
+        unreleased.removeAll()
         recentBatches = []
         engine.keySkipsCountedUpstream = false
         engine.slotsMatchRouting = false
