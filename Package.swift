@@ -23,14 +23,20 @@ let package = Package(
     ],
     targets: [
         .target(name: "CepheusCore", swiftSettings: hotPathSettings),
+        // RocksDB's C API (Debian's librocksdb-dev, installed by scripts/setup.sh).
+        .systemLibrary(name: "CRocksDB", pkgConfig: "rocksdb", providers: [.apt(["librocksdb-dev"])]),
+        .target(name: "CepheusState", dependencies: [
+            "CepheusCore", "CRocksDB",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(name: "CepheusRules", dependencies: ["CepheusCore", "Yams"], swiftSettings: hotPathSettings),
         .target(name: "CepheusMatcher", dependencies: ["CepheusCore", "CepheusRules"], swiftSettings: hotPathSettings),
         .target(name: "CepheusRuntime", dependencies: [
-            "CepheusCore", "CepheusRules", "CepheusMatcher",
+            "CepheusCore", "CepheusRules", "CepheusMatcher", "CepheusState",
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: hotPathSettings),
         .executableTarget(name: "cepheus", dependencies: [
-            "CepheusCore", "CepheusRules", "CepheusMatcher", "CepheusRuntime",
+            "CepheusCore", "CepheusRules", "CepheusMatcher", "CepheusRuntime", "CepheusState",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             "Yams",
         ], linkerSettings: [
@@ -44,7 +50,8 @@ let package = Package(
             "CepheusMatcher", "CepheusRules", "CepheusCore",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
-        .testTarget(name: "CepheusRuntimeTests", dependencies: ["CepheusRuntime"]),
+        .testTarget(name: "CepheusStateTests", dependencies: ["CepheusState", "CepheusCore"]),
+        .testTarget(name: "CepheusRuntimeTests", dependencies: ["CepheusRuntime", "CepheusState"]),
         .testTarget(name: "EndToEndTests", dependencies: ["CepheusCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -11,6 +11,8 @@ command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 # The cepheus binary links jemalloc (Package.swift).
 [ -e /usr/lib/x86_64-linux-gnu/libjemalloc.so ] || [ -e /usr/lib/aarch64-linux-gnu/libjemalloc.so ] \
   || [ -e /usr/lib/libjemalloc.so ] || need+=(libjemalloc-dev)
+# RocksDB's C API: durable state and checkpoints (CepheusState, the CRocksDB module).
+{ command -v pkg-config >/dev/null 2>&1 && pkg-config --exists rocksdb; } || need+=(librocksdb-dev)
 
 if [ "${#need[@]}" -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2

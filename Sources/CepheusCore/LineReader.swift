@@ -38,6 +38,8 @@ public struct LineReader: Sendable {
     private var end = 0
     private var scanned = 0
     private var atEOF = false
+    /// Bytes read from the descriptor so far, plus the offset reading started at.
+    private var bytesRead: Int64 = 0
     /// Discarding the rest of an over-long line.
     private var skipping = false
     private var skippedBytes = 0
@@ -70,6 +72,24 @@ public struct LineReader: Sendable {
     /// A reader of standard input (not closed by the reader), named `stdin`.
     public static func standardInput(maxLineBytes: Int = 1 << 20) -> LineReader {
         LineReader(fileDescriptor: STDIN_FILENO, maxLineBytes: maxLineBytes, name: "stdin")
+    }
+
+    /// The byte offset, in the input, of the first byte not yet returned: after a line,
+    /// where the next one starts (what a checkpoint records to resume from).
+    public var offset: Int64 { bytesRead - Int64(end - start) }
+
+    /// Repositions a seekable input at `offset` (resuming from a checkpoint); throws
+    /// for a pipe or terminal.
+    public mutating func seek(to offset: Int64) throws(IOError) {
+        let result = lseek(file.rawValue, off_t(offset), SEEK_SET)
+        guard result >= 0 else { throw IOError("seek in", name, code: errno) }
+        start = 0
+        end = 0
+        scanned = 0
+        atEOF = false
+        skipping = false
+        skippedBytes = 0
+        bytesRead = offset
     }
 
     /// The next line, `nil` at the end of the input. Throws `cannot read NAME: …` when
@@ -169,7 +189,10 @@ public struct LineReader: Sendable {
             count = buffer.withUnsafeMutableBytes { raw in read(fd, raw.baseAddress! + offset, size) }
         } while count < 0 && errno == EINTR
         guard count >= 0 else { throw IOError("read", name, code: errno) }
-        if count == 0 { atEOF = true } else { end += count }
+        if count == 0 { atEOF = true } else {
+            end += count
+            bytesRead += Int64(count)
+        }
     }
 }
 

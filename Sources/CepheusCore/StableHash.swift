@@ -1,6 +1,10 @@
 /// Hashes that are the same in every process and on every machine (unlike Swift's
 /// `Hasher`, which is seeded per process): for sharding keys across workers.
 public enum StableHash {
+    /// Key groups (Flink's max parallelism): the unit that workers own and that
+    /// savepoints move between worker counts.
+    public static let keyGroupCount = 128
+
     /// FNV-1a offset basis (64-bit).
     public static let fnvOffsetBasis: UInt64 = 0xcbf2_9ce4_8422_2325
     /// FNV-1a prime (64-bit).

@@ -14,7 +14,10 @@ struct Cepheus: ParsableCommand {
             usage or an unreadable path.
             """,
         version: CepheusVersion.string,
-        subcommands: [CheckCommand.self, ReplayCommand.self, TestCommand.self, GenCommand.self, BenchCommand.self]
+        subcommands: [
+            CheckCommand.self, ReplayCommand.self, TestCommand.self, GenCommand.self, BenchCommand.self,
+            SavepointCommand.self, InspectCommand.self,
+        ]
     )
 
     static func main() {

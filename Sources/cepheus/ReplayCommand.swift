@@ -1,6 +1,8 @@
 import ArgumentParser
 import CepheusCore
+import CepheusRules
 import CepheusRuntime
+import CepheusState
 
 /// `cepheus replay`: the offline, deterministic mode (rules.md section 6).
 struct ReplayCommand: ParsableCommand {
@@ -14,8 +16,14 @@ struct ReplayCommand: ParsableCommand {
               events=N late=N rejected=N key_skipped=N throttled=N alerts=N
             A line {"$control": R} is a rule control record (upsert or delete) applied
             when it is read. At the end of the input every window closes.
+            With --state-dir the replay is durable: it checkpoints its state (partial
+            matches, reorder buffer, throttles, rule set, input offset) into a RocksDB
+            database every --checkpoint-every lines and at the end of the input, and
+            --resume continues from the newest complete checkpoint. Every alert is on
+            stdout before the checkpoint that covers it commits, so a killed run loses
+            none; a resumed run may repeat alerts after its checkpoint, with the same ids.
             Exit status: 0 on success (also with zero rules), 1 on invalid rules,
-            2 on bad usage or an unreadable path.
+            2 on bad usage, an unreadable path or a state directory in use.
             """
     )
 
@@ -43,7 +51,37 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Worker threads: (rule, key) states are sharded by key group over them. The alerts are the same set for any count; their order is fixed for a given count.")
     var workers: Int = 1
 
+    @Option(help: "Durable replay: keep state and checkpoints in this directory (created if missing).")
+    var stateDir: String?
+
+    @Option(help: "With --state-dir: take a checkpoint every N input lines.")
+    var checkpointEvery: Int64 = 100_000
+
+    @Option(help: "With --state-dir: complete checkpoints to keep.")
+    var retainCheckpoints: Int = 3
+
+    @Flag(help: "With --state-dir: restore the newest complete checkpoint and continue from its input offset (from the beginning when there is none).")
+    var resume = false
+
+    @Option(help: "With --state-dir: start from this savepoint (or checkpoint) directory instead.")
+    var fromSavepoint: String?
+
     func validate() throws {
+        if stateDir == nil && (resume || fromSavepoint != nil) {
+            throw ValidationError("--resume and --from-savepoint need --state-dir")
+        }
+        if resume && fromSavepoint != nil {
+            throw ValidationError("--resume and --from-savepoint exclude each other")
+        }
+        if checkpointEvery < 1 {
+            throw ValidationError("--checkpoint-every must be at least 1")
+        }
+        if retainCheckpoints < 1 {
+            throw ValidationError("--retain-checkpoints must be at least 1")
+        }
+        if stateDir != nil && workers > 1 {
+            throw ValidationError("--state-dir runs on one worker in this release (drop --workers)")
+        }
         if DurationParser.milliseconds(outOfOrderness) == nil {
             throw ValidationError("--out-of-orderness: '\(outOfOrderness)' is not a duration (e.g. 0s, 500ms, 1m)")
         }
@@ -104,7 +142,14 @@ struct ReplayCommand: ParsableCommand {
             workers: workers, sinks: sinks)
         let counters: RuntimeCounters
         do {
-            counters = try session.run(&reader)
+            if let stateDir {
+                counters = try runDurably(session, reader: &reader, stateDir: stateDir, sourceName: sourceName, rules: loaded, out: out)
+            } else {
+                counters = try session.run(&reader)
+            }
+        } catch let error as ExitCode {
+            out.flush()
+            throw error
         } catch {
             out.flush()
             StandardError.write("error: \(error)\n")
@@ -123,5 +168,68 @@ struct ReplayCommand: ParsableCommand {
                 + " partial_matches_discarded=\(counters.partialMatchesDiscarded)"
                 + " partial_matches_dropped=\(counters.partialMatchesDropped) type_errors=\(counters.typeErrors)\n")
         StandardError.write(counters.summary + "\n")
+    }
+
+    /// `replay --state-dir`: restore (or start fresh), read with checkpoints, take a
+    /// last checkpoint at the end of the input (before windows are closed by the end
+    /// of input, so a resumed run with more input continues correctly), then finish.
+    private func runDurably(
+        _ session: ReplaySession, reader: inout LineReader, stateDir: String, sourceName: String,
+        rules: [Rule], out: OutputWriter
+    ) throws -> RuntimeCounters {
+        let coordinator: CheckpointCoordinator
+        do {
+            coordinator = try CheckpointCoordinator(directory: stateDir, retain: retainCheckpoints)
+        } catch {
+            StandardError.write("error: \(error)\n")
+            throw ExitCode(2)
+        }
+        let report: (String) -> Void = { StandardError.write("cepheus: \($0)\n") }
+        let load: (RocksStateStore, CheckpointManifest) throws -> Void = { store, _ in
+            guard try session.restore(from: store) else { throw StateStoreError("the checkpoint holds no replay state") }
+        }
+        var restored: CheckpointManifest?
+        if let fromSavepoint {
+            restored = try coordinator.restore(savepoint: fromSavepoint, load: load)
+        } else if resume {
+            restored = try coordinator.resume(report: report, load: load)
+            if restored == nil { report("no complete checkpoint in \(stateDir); starting from the beginning") }
+        } else {
+            try coordinator.startFresh()
+        }
+        if let restored {
+            let offset = restored.sources.first?.offset ?? 0
+            if let name = restored.sources.first?.name, name != sourceName {
+                report("note: the checkpoint was taken reading \(name); continuing in \(sourceName) at the same offset")
+            }
+            do {
+                try reader.seek(to: offset)
+            } catch {
+                StandardError.write("error: cannot resume: \(error)\n")
+                throw ExitCode(2)
+            }
+            report("restored \(restored.kind) \(restored.id): line \(restored.sources.first?.line ?? 0), byte \(offset), \(restored.keys) keys, \(restored.partialMatches) partial matches")
+            for message in session.engine?.reconcile(with: rules) ?? [] { report(message) }
+        }
+        session.prepareForCheckpoints()
+        var lastCheckpointLine: Int64 = restored == nil ? -1 : session.linesRead
+        let checkpoint: (Int64) -> Void = { offset in
+            guard session.linesRead != lastCheckpointLine else { return }
+            lastCheckpointLine = session.linesRead
+            // Alerts first: every alert the checkpoint covers is out before it commits.
+            out.flush()
+            coordinator.checkpoint(
+                write: { batch in
+                    let written = session.writeCheckpoint(into: &batch)
+                    return session.manifest(source: sourceName, offset: offset, written: written)
+                },
+                report: report,
+                onFailure: { session.checkpointFailed() })
+        }
+        try session.read(&reader, checkpointEvery: checkpointEvery, checkpoint: checkpoint)
+        checkpoint(reader.offset)
+        session.finish()
+        report("checkpoints: \(coordinator.completed) taken, \(coordinator.failed) failed")
+        return session.counters
     }
 }

@@ -15,6 +15,12 @@ public struct FlinkPriorityQueue: Sendable {
         elements.reserveCapacity(capacity)
     }
 
+    /// A queue holding `elements` in exactly this heap order (restoring stored state:
+    /// the order decides which of two equal matches comes first).
+    init(heapOrder elements: [Element]) {
+        self.elements = elements
+    }
+
     @inline(__always)
     private func compare(_ a: Element, _ b: Element) -> Int { ComputationState.compare(a, b) }
 

@@ -9,6 +9,9 @@ public struct MatcherState: Sendable {
     var completedMatches = FlinkPriorityQueue()
     public internal(set) var buffer = SharedBuffer()
 
+    /// An empty state (decoding fills it).
+    init() {}
+
     /// A state holding only the start state of `matcher`'s NFA.
     public init(matcher: PatternMatcher) {
         partialMatches.add(.start(matcher.nfa.start, version: DeweyNumber(1)))

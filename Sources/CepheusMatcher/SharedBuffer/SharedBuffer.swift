@@ -35,9 +35,9 @@ public struct SharedBuffer: Sendable {
         edge.target < 0 || (nodes[Int(edge.target)].event != nil && nodes[Int(edge.target)].generation == edge.targetGeneration)
     }
 
-    private var nodes: [Node] = []
-    private var free: [Int32] = []
-    private var live = 0
+    var nodes: [Node] = []
+    var free: [Int32] = []
+    var live = 0
     /// The event whose nodes `currentNodes` lists (step, node).
     private var currentEvent: EventKey?
     private var currentNodes: [(step: Int32, node: Int32)] = []

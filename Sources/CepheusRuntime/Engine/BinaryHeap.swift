@@ -10,6 +10,8 @@ struct BinaryHeap<Element: HeapOrdered> {
 
     var count: Int { heap.count }
     var first: Element? { heap.first }
+    /// The elements in heap (not sorted) order.
+    var elements: [Element] { heap }
 
     mutating func insert(_ element: Element) {
         heap.append(element)

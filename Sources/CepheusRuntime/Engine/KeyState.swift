@@ -20,6 +20,10 @@ final class KeyState {
     var windowEnd: Int64?
     /// Event time of the timer queued for this key, if any.
     var scheduledTimer: Int64?
+    /// Changed since the last checkpoint (listed in the engine's dirty states).
+    var dirty = false
+    /// A version of this state is in the store (removing the key must delete it).
+    var persisted = false
 
     init(key: Value, hash: UInt64, matcher: MatcherState) {
         self.key = key

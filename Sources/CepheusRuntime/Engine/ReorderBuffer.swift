@@ -11,6 +11,12 @@ struct ReorderBuffer {
     /// Events that arrived behind the run's tail.
     private var heap = BinaryHeap<Event>()
 
+    /// Events waiting, in no particular order (checkpoints; `insert` them back in any
+    /// order and they pop in the same order).
+    var events: [Event] { Array(run.elements) + heap.elements }
+
+    var count: Int { run.elements.count + heap.count }
+
     mutating func insert(_ event: Event) {
         if let tail = run.last, Event.heapPrecedes(event, tail) {
             heap.insert(event)

@@ -19,6 +19,7 @@ extension RuntimeEngine {
                 slot.stats = old.stats
                 old.successor = slot
             } else {
+                stateRewriteNeeded = true
                 old.retired = true
                 counters.partialMatchesDiscarded += old.partialMatchCount
                 retiredDropped += old.stats.droppedPartialMatches
@@ -53,6 +54,7 @@ extension RuntimeEngine {
     public func remove(ruleId: String) -> Bool {
         guard let index = slotIndex[ruleId] else { return false }
         let old = slots.remove(at: index)
+        stateRewriteNeeded = true
         old.retired = true
         counters.partialMatchesDiscarded += old.partialMatchCount
         retiredDropped += old.stats.droppedPartialMatches
@@ -101,5 +103,22 @@ extension RuntimeEngine {
         for message in messages {
             onDiagnostic("\(position): control record rejected: \(message)")
         }
+    }
+}
+
+extension RuntimeEngine {
+    /// After a restore: installs each of `rules` (from rule files) that is new or whose
+    /// content changed since the checkpoint, as a new version (section 7 semantics).
+    /// Rules in the checkpoint but not in `rules` stay (a control record may have
+    /// added them). Returns one message per rule installed.
+    public func reconcile(with rules: [Rule]) -> [String] {
+        var messages: [String] = []
+        for rule in rules {
+            if let index = slotIndex[rule.id], slots[index].rule.contentSignature == rule.contentSignature { continue }
+            let existed = slotIndex[rule.id] != nil
+            let version = install(rule)
+            messages.append("rule \(rule.id): \(existed ? "changed since" : "not in") the checkpoint; loaded as version \(version)")
+        }
+        return messages
     }
 }

@@ -12,7 +12,7 @@ import CepheusRules
 public final class RuntimeEngine {
     public internal(set) var counters = RuntimeCounters()
     /// The current watermark (`Int64.min` before the first advance).
-    public private(set) var watermark: Int64 = .min
+    public internal(set) var watermark: Int64 = .min
     /// With several workers: this engine owns the (rule, key) states whose key group
     /// (`StableHash.keyGroup`, 128 groups) modulo `count` is `index`, and ignores the
     /// others. Events without a key are counted by shard 0 only.
@@ -23,8 +23,8 @@ public final class RuntimeEngine {
     var slots: [RuleSlot] = []
     var slotIndex: [String: Int] = [:]
     var versionCounters: [String: Int] = [:]
-    private var reorderBuffer = ReorderBuffer()
-    private var timers = TimerQueue()
+    var reorderBuffer = ReorderBuffer()
+    var timers = TimerQueue()
     /// When set, the processing time of every event (its dispatch to every rule, in
     /// nanoseconds) is recorded here (`cepheus bench`).
     public var dispatchLatency: LatencyHistogram?
@@ -34,6 +34,14 @@ public final class RuntimeEngine {
     /// Set while the slots are exactly the rule set events are routed by (`Event.routing`):
     /// a rule whose key another worker owns is then skipped without computing the key.
     var slotsMatchRouting = false
+    /// Set when checkpoints are taken: states touched since the last one are listed in
+    /// `dirtyStates`, and removed ones that the store holds in `deletedStateKeys`.
+    var tracksChanges = false
+    var dirtyStates: [(slot: RuleSlot, state: KeyState)] = []
+    var deletedStateKeys: [[UInt8]] = []
+    /// A rule's states were discarded (rule deleted or its matching part changed): the
+    /// next checkpoint rewrites every state instead of only the dirty ones.
+    var stateRewriteNeeded = false
     /// Working storage for the matchers (one engine runs on one thread).
     private let scratch = MatcherScratch()
     private let emit: (Alert) -> Void
@@ -170,6 +178,10 @@ public final class RuntimeEngine {
 
     /// After a key was touched: queue its next window end, or forget an idle key.
     private func settle(_ slot: RuleSlot, _ state: KeyState) {
+        if tracksChanges && !state.dirty {
+            state.dirty = true
+            dirtyStates.append((slot, state))
+        }
         let summary = slot.matcher.summarize(&state.matcher)
         state.quiet = summary.quiet
         state.windowEnd = summary.windowEnd
@@ -184,6 +196,10 @@ public final class RuntimeEngine {
             state.scheduledTimer = nil
             if summary.idle && state.lastAlertEnd == nil {
                 slot.states.remove(state)
+                if state.persisted {
+                    deletedStateKeys.append(stateKey(slot, state))
+                    state.persisted = false
+                }
             }
         }
     }
@@ -206,7 +222,7 @@ public final class RuntimeEngine {
         return footprint
     }
 
-    private func syncMatcherCounters() {
+    func syncMatcherCounters() {
         var dropped = 0, typeErrors = 0
         for slot in slots {
             dropped += slot.stats.droppedPartialMatches

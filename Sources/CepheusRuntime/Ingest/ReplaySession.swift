@@ -32,11 +32,11 @@ public final class ReplaySession {
     public let engine: RuntimeEngine?
     private let pool: WorkerPool?
     private var decoder: EventDecoder
-    private var watermark: WatermarkTracker
+    var watermark: WatermarkTracker
     private let sinks: Sinks
-    private var line: Int64 = 0
+    var line: Int64 = 0
     /// What the reader counts: events read, late, rejected.
-    private var readerCounters = RuntimeCounters()
+    var readerCounters = RuntimeCounters()
     private var summaries: [WorkerPool.Summary]?
     /// With workers: the lines not yet handed to them.
     private var batch: LineBatch?
@@ -111,9 +111,31 @@ public final class ReplaySession {
         return counters
     }
 
+    /// Lines read so far (the input position a checkpoint records).
+    public var linesRead: Int64 { line }
+
     /// Reads every line of `reader` without ending the input (`finish` does).
     public func read(_ reader: inout LineReader) throws(IOError) {
+        try read(&reader, checkpointEvery: 0) { _ in }
+    }
+
+    /// Reads every line of `reader`, calling `checkpoint` with the reader's byte offset
+    /// (the start of the next line) every `checkpointEvery` lines (never when 0).
+    public func read(
+        _ reader: inout LineReader, checkpointEvery: Int64, checkpoint: (Int64) -> Void
+    ) throws(IOError) {
+        var sinceCheckpoint: Int64 = 0
         while let item = try reader.next() {
+            defer {
+                if checkpointEvery > 0 {
+                    sinceCheckpoint += 1
+                    if sinceCheckpoint >= checkpointEvery {
+                        // Between lines: everything up to the reader's offset is in.
+                        sinceCheckpoint = 0
+                        checkpoint(reader.offset)
+                    }
+                }
+            }
             switch item {
             case .line(let bytes):
                 feed(bytes)

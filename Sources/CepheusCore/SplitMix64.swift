@@ -1,11 +1,11 @@
 /// A tiny deterministic random generator (SplitMix64): the same seed gives the same
 /// sequence on every machine and release, unlike the system generator.
-struct SplitMix64: RandomNumberGenerator {
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -14,13 +14,13 @@ struct SplitMix64: RandomNumberGenerator {
     }
 
     /// A uniform double in [0, 1).
-    mutating func unit() -> Double {
+    public mutating func unit() -> Double {
         Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
     }
 
-    mutating func int(_ range: Range<Int>) -> Int {
+    public mutating func int(_ range: Range<Int>) -> Int {
         range.lowerBound + Int(next() % UInt64(range.count))
     }
 
-    mutating func chance(_ probability: Double) -> Bool { unit() < probability }
+    public mutating func chance(_ probability: Double) -> Bool { unit() < probability }
 }

@@ -1,0 +1,64 @@
+import CepheusCore
+import CepheusState
+
+extension ReplaySession {
+    static let metadataKey = StateKey.metadata("replay")
+
+    /// Adds the session's state (lines read, reader counters, the input-order
+    /// watermark) and the engine's to `batch`. One worker only.
+    public func writeCheckpoint(into batch: inout StateBatch) -> RuntimeEngine.CheckpointWrite {
+        precondition(engine != nil, "checkpoints need a single-worker session")
+        var writer = ByteWriter(capacity: 128)
+        writer.byte(1)
+        writer.signed(line)
+        readerCounters.encode(into: &writer)
+        writer.optionalSigned(watermark.maxTimestamp)
+        writer.signed(watermark.current)
+        batch.put(Self.metadataKey, writer.bytes)
+        return engine!.writeCheckpoint(into: &batch)
+    }
+
+    /// Restores the session and its engine from `store`; `false` when it holds none.
+    /// When the engine is one shard of several (`engine.shard`), only the states of
+    /// its key groups are loaded: a checkpoint restores with any worker count.
+    public func restore(from store: some StateStore) throws -> Bool {
+        precondition(engine != nil, "checkpoints need a single-worker session")
+        guard let bytes = try store.get(Self.metadataKey) else { return false }
+        var reader = ByteReader(bytes)
+        let version = try reader.byte()
+        guard version == 1 else { throw StateStoreError("replay metadata format \(version) is not one this release reads (1)") }
+        line = try reader.signed()
+        readerCounters = try RuntimeCounters.decode(from: &reader)
+        let maxTimestamp = try reader.optionalSigned()
+        let current = try reader.signed()
+        try reader.expectEnd()
+        watermark = WatermarkTracker(outOfOrderness: watermark.outOfOrderness, maxTimestamp: maxTimestamp, current: current)
+        let shard = engine!.shard
+        let owns: (Int) -> Bool = { group in shard.map { group % $0.count == $0.index } ?? true }
+        guard try engine!.restore(from: store, owns: owns) else { throw StateStoreError("the store has replay metadata but no engine state") }
+        return true
+    }
+
+    /// Turns on change tracking for incremental checkpoints.
+    public func prepareForCheckpoints() {
+        engine?.trackChangesForCheckpoints()
+    }
+}
+
+extension ReplaySession {
+    /// After a failed checkpoint: the next one rewrites every state (what the failed
+    /// one wrote may not be in the store).
+    public func checkpointFailed() {
+        engine?.stateRewriteNeeded = true
+    }
+
+    /// The manifest fields for a checkpoint at `offset` of the input named `source`.
+    public func manifest(source: String, offset: Int64, written: RuntimeEngine.CheckpointWrite) -> CheckpointManifest {
+        let engineWatermark = engine?.watermark ?? .min
+        return CheckpointManifest(
+            sources: [CheckpointManifest.SourcePosition(name: source, offset: offset, line: line)],
+            records: line, watermark: engineWatermark == .min ? nil : engineWatermark,
+            rules: engine?.ruleVersions.map { (id: $0.id, version: $0.version) } ?? [],
+            workers: 1, keys: written.keys, partialMatches: written.partialMatches)
+    }
+}

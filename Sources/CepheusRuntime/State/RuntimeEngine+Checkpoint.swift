@@ -1,0 +1,181 @@
+import CepheusCore
+import CepheusMatcher
+import CepheusRules
+import CepheusState
+
+extension RuntimeEngine {
+    /// The layout of the engine's metadata record.
+    static let metadataVersion: UInt8 = 1
+    static let metadataKey = StateKey.metadata("engine")
+
+    /// The store key of a (rule, key) state.
+    func stateKey(_ slot: RuleSlot, _ state: KeyState) -> [UInt8] {
+        StateKey.keyState(group: state.keyGroup, rule: slot.rule.id, canonicalKey: state.canonicalKey)
+    }
+
+    /// Starts listing changed states, for incremental checkpoints. Every state held now
+    /// counts as changed (the first checkpoint writes them all).
+    public func trackChangesForCheckpoints() {
+        tracksChanges = true
+        stateRewriteNeeded = true
+    }
+
+    /// What one checkpoint wrote.
+    public struct CheckpointWrite: Sendable {
+        public var statesWritten = 0
+        public var statesDeleted = 0
+        public var bytes = 0
+        public var keys = 0
+        public var partialMatches = 0
+    }
+
+    /// Adds to `batch` everything the store needs to reproduce this engine: the (rule,
+    /// key) states changed since the last call (all of them after a rule lost its
+    /// state), the events in the reorder buffer, and the metadata (watermark, rule set
+    /// with versions, counters). Then forgets the changes.
+    public func writeCheckpoint(into batch: inout StateBatch) -> CheckpointWrite {
+        var report = CheckpointWrite()
+        var scratch: [UInt8] = []
+        if stateRewriteNeeded {
+            batch.deletePrefix([StateKey.keyStatePrefix])
+            for slot in slots {
+                for state in slot.states.values {
+                    let bytes = state.encoded(json: &scratch)
+                    report.bytes += bytes.count
+                    batch.put(stateKey(slot, state), bytes)
+                    state.persisted = true
+                    state.dirty = false
+                    report.statesWritten += 1
+                }
+            }
+        } else {
+            for key in deletedStateKeys { batch.delete(key) }
+            report.statesDeleted = deletedStateKeys.count
+            for (slot, state) in dirtyStates {
+                state.dirty = false
+                guard let current = slot.current, current.states.contains(state) else { continue }
+                let bytes = state.encoded(json: &scratch)
+                report.bytes += bytes.count
+                batch.put(stateKey(current, state), bytes)
+                state.persisted = true
+                report.statesWritten += 1
+            }
+        }
+        dirtyStates.removeAll(keepingCapacity: true)
+        deletedStateKeys.removeAll(keepingCapacity: true)
+        stateRewriteNeeded = false
+
+        batch.deletePrefix([StateKey.reorderPrefix])
+        for event in reorderBuffer.events {
+            var writer = ByteWriter(capacity: 128)
+            event.encode(into: &writer, json: &scratch)
+            batch.put(StateKey.reorderEvent(sequence: event.sequence), writer.bytes)
+        }
+        batch.put(Self.metadataKey, encodedMetadata())
+        for slot in slots {
+            report.keys += slot.states.count
+            report.partialMatches += slot.partialMatchCount
+        }
+        return report
+    }
+
+    private func encodedMetadata() -> [UInt8] {
+        var writer = ByteWriter(capacity: 1024)
+        writer.byte(Self.metadataVersion)
+        writer.signed(watermark)
+        counters.encode(into: &writer)
+        writer.unsigned(slots.count)
+        for slot in slots {
+            slot.rule.definition.encode(into: &writer)
+            writer.string(slot.rule.origin)
+            writer.unsigned(slot.version)
+            writer.unsigned(slot.stats.steps)
+            writer.unsigned(slot.stats.droppedPartialMatches)
+            writer.unsigned(slot.stats.conditionTypeErrors)
+        }
+        let counters = versionCounters.sorted { $0.key < $1.key }
+        writer.unsigned(counters.count)
+        for (id, version) in counters {
+            writer.string(id)
+            writer.unsigned(version)
+        }
+        writer.unsigned(retiredDropped)
+        writer.unsigned(retiredTypeErrors)
+        writer.unsigned(alertTypeErrors)
+        return writer.bytes
+    }
+
+    /// Replaces this engine's rules and state with those in `store` (written by
+    /// `writeCheckpoint`). Only the (rule, key) states of key groups `owns` accepts
+    /// are loaded (a worker's share; any worker count can restore any checkpoint).
+    /// Returns `false` when the store holds no engine state.
+    @discardableResult
+    public func restore(from store: some StateStore, owns: (Int) -> Bool = { _ in true }) throws -> Bool {
+        guard let metadata = try store.get(Self.metadataKey) else { return false }
+        var reader = ByteReader(metadata)
+        let version = try reader.byte()
+        guard version == Self.metadataVersion else {
+            throw StateStoreError("engine metadata format \(version) is not one this release reads (\(Self.metadataVersion))")
+        }
+        watermark = try reader.signed()
+        counters = try RuntimeCounters.decode(from: &reader)
+        slots = []
+        slotIndex = [:]
+        for _ in 0..<(try reader.count(limit: 1 << 20)) {
+            let definition = try Value.decode(from: &reader)
+            let origin = try reader.string()
+            let ruleVersion = try reader.count()
+            let loaded = RuleLoader.parse(json: definition, origin: origin)
+            guard let rule = loaded.rules.first, loaded.diagnostics.allSatisfy({ $0.severity != .error }) else {
+                throw StateStoreError("stored rule from \(origin) no longer loads: \(loaded.diagnostics.map(\.description).joined(separator: "; "))")
+            }
+            let slot = RuleSlot(rule: rule, version: ruleVersion)
+            slot.stats.steps = try reader.count(limit: .max)
+            slot.stats.droppedPartialMatches = try reader.count(limit: .max)
+            slot.stats.conditionTypeErrors = try reader.count(limit: .max)
+            slotIndex[rule.id] = slots.count
+            slots.append(slot)
+        }
+        versionCounters = [:]
+        for _ in 0..<(try reader.count(limit: 1 << 20)) {
+            let id = try reader.string()
+            versionCounters[id] = try reader.count()
+        }
+        retiredDropped = try reader.count(limit: .max)
+        retiredTypeErrors = try reader.count(limit: .max)
+        alertTypeErrors = try reader.count(limit: .max)
+        try reader.expectEnd()
+        assignKeyCacheIndices()
+
+        var parser = TapeParser()
+        var shared: [Int64: Event] = [:]
+        timers = TimerQueue()
+        try store.scan(prefix: [StateKey.keyStatePrefix]) { key, value in
+            guard let (group, ruleId, _) = StateKey.parseKeyState(key) else {
+                throw StateStoreError("malformed state key \(key)")
+            }
+            guard owns(group), let index = slotIndex[ruleId] else { return true }
+            let slot = slots[index]
+            let state: KeyState
+            do {
+                state = try KeyState.decode(value, parser: &parser, events: &shared)
+            } catch {
+                throw StateStoreError("state of rule \(ruleId), key group \(group): \(error)")
+            }
+            slot.states.insert(state)
+            if let due = state.scheduledTimer { timers.insert(TimerQueue.Timer(time: due, slot: slot, state: state)) }
+            return true
+        }
+        reorderBuffer = ReorderBuffer()
+        try store.scan(prefix: [StateKey.reorderPrefix]) { _, value in
+            var eventReader = ByteReader(value)
+            reorderBuffer.insert(try Event.decode(from: &eventReader, parser: &parser))
+            return true
+        }
+        dirtyStates = []
+        deletedStateKeys = []
+        stateRewriteNeeded = false
+        syncMatcherCounters()
+        return true
+    }
+}
