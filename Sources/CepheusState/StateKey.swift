@@ -8,12 +8,33 @@
 ///   restores with another worker count.
 /// - `r` + sequence (8 bytes, big-endian): an event waiting in the reorder buffer.
 /// - `m` + name: runtime metadata (rule set, watermark, counters, source offsets).
+/// - `t` + time + state key: the timer of a spilled state (woken when the watermark
+///   reaches it).
 /// - `o` + alert id: the alert outbox (the delivery issue).
 public enum StateKey {
     public static let keyStatePrefix: UInt8 = UInt8(ascii: "k")
     public static let reorderPrefix: UInt8 = UInt8(ascii: "r")
     public static let metadataPrefix: UInt8 = UInt8(ascii: "m")
     public static let outboxPrefix: UInt8 = UInt8(ascii: "o")
+    public static let timerPrefix: UInt8 = UInt8(ascii: "t")
+
+    /// The wake-up of a spilled state's timer: `t` + time (8 bytes, big-endian, sign
+    /// bit flipped so negative times sort first) + the state's key.
+    public static func timer(time: Int64, stateKey: [UInt8]) -> [UInt8] {
+        var key: [UInt8] = [timerPrefix]
+        key.reserveCapacity(9 + stateKey.count)
+        withUnsafeBytes(of: (UInt64(bitPattern: time) ^ (1 << 63)).bigEndian) { key.append(contentsOf: $0) }
+        key.append(contentsOf: stateKey)
+        return key
+    }
+
+    /// Splits a timer key into (time, state key).
+    public static func parseTimer(_ key: [UInt8]) -> (time: Int64, stateKey: [UInt8])? {
+        guard key.count > 9, key[0] == timerPrefix else { return nil }
+        var raw: UInt64 = 0
+        for byte in key[1..<9] { raw = raw << 8 | UInt64(byte) }
+        return (Int64(bitPattern: raw ^ (1 << 63)), Array(key[9...]))
+    }
 
     /// The key of one (rule, key) state.
     public static func keyState(group: Int, rule: String, canonicalKey: String) -> [UInt8] {

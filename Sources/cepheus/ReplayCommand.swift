@@ -66,6 +66,12 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "With --state-dir: start from this savepoint (or checkpoint) directory instead.")
     var fromSavepoint: String?
 
+    @Option(help: "Spill the coldest (rule, key) states to RocksDB when the heap passes this size (e.g. 512MiB, 1GiB); into --state-dir, or a temporary directory without it. Default: no limit.")
+    var stateMemoryLimit: String?
+
+    @Option(help: "How long a key that holds only a throttle is kept after its last alert, in event time (a duration, or auto: twice the longest within). Expired keys are counted (keys_expired).")
+    var stateTtl: String = "auto"
+
     func validate() throws {
         if stateDir == nil && (resume || fromSavepoint != nil) {
             throw ValidationError("--resume and --from-savepoint need --state-dir")
@@ -79,8 +85,14 @@ struct ReplayCommand: ParsableCommand {
         if retainCheckpoints < 1 {
             throw ValidationError("--retain-checkpoints must be at least 1")
         }
-        if stateDir != nil && workers > 1 {
-            throw ValidationError("--state-dir runs on one worker in this release (drop --workers)")
+        if let stateMemoryLimit, SizeParser.bytes(stateMemoryLimit) == nil {
+            throw ValidationError("--state-memory-limit: '\(stateMemoryLimit)' is not a size (e.g. 512MiB, 1GiB)")
+        }
+        if stateTtl != "auto" && DurationParser.milliseconds(stateTtl) == nil {
+            throw ValidationError("--state-ttl: '\(stateTtl)' is not a duration or auto")
+        }
+        if (stateDir != nil || stateMemoryLimit != nil) && workers > 1 {
+            throw ValidationError("--state-dir and --state-memory-limit run on one worker in this release (drop --workers)")
         }
         if DurationParser.milliseconds(outOfOrderness) == nil {
             throw ValidationError("--out-of-orderness: '\(outOfOrderness)' is not a duration (e.g. 0s, 500ms, 1m)")
@@ -140,10 +152,26 @@ struct ReplayCommand: ParsableCommand {
             rules: loaded, sourceName: sourceName,
             outOfOrderness: DurationParser.milliseconds(outOfOrderness)!, timeField: timeField,
             workers: workers, sinks: sinks)
+        if stateTtl != "auto" { session.engine?.stateTTL = DurationParser.milliseconds(stateTtl) }
+        let memoryLimit = stateMemoryLimit.flatMap(SizeParser.bytes).map { Int($0) }
+        var spillDirectory: String?
+        defer { if let spillDirectory { try? FileSystem.remove(spillDirectory) } }
+        if stateDir == nil, let memoryLimit {
+            // Plain replay under a memory limit: spill into a temporary RocksDB.
+            let directory = FileChecks.temporaryDirectory(prefix: "cepheus-spill")
+            spillDirectory = directory
+            do {
+                session.attach(store: try RocksStateStore(path: directory + "/db"), memoryLimit: memoryLimit)
+            } catch {
+                StandardError.write("error: \(error)\n")
+                throw ExitCode(2)
+            }
+        }
         let counters: RuntimeCounters
         do {
             if let stateDir {
-                counters = try runDurably(session, reader: &reader, stateDir: stateDir, sourceName: sourceName, rules: loaded, out: out)
+                counters = try runDurably(
+                    session, reader: &reader, stateDir: stateDir, sourceName: sourceName, rules: loaded, out: out, memoryLimit: memoryLimit)
             } else {
                 counters = try session.run(&reader)
             }
@@ -166,7 +194,8 @@ struct ReplayCommand: ParsableCommand {
         StandardError.write(
             "details: control_applied=\(counters.controlApplied) control_rejected=\(counters.controlRejected)"
                 + " partial_matches_discarded=\(counters.partialMatchesDiscarded)"
-                + " partial_matches_dropped=\(counters.partialMatchesDropped) type_errors=\(counters.typeErrors)\n")
+                + " partial_matches_dropped=\(counters.partialMatchesDropped) type_errors=\(counters.typeErrors)"
+                + " states_spilled=\(counters.statesSpilled) states_loaded=\(counters.statesLoaded) keys_expired=\(counters.keysExpired)\n")
         StandardError.write(counters.summary + "\n")
     }
 
@@ -175,7 +204,7 @@ struct ReplayCommand: ParsableCommand {
     /// of input, so a resumed run with more input continues correctly), then finish.
     private func runDurably(
         _ session: ReplaySession, reader: inout LineReader, stateDir: String, sourceName: String,
-        rules: [Rule], out: OutputWriter
+        rules: [Rule], out: OutputWriter, memoryLimit: Int?
     ) throws -> RuntimeCounters {
         let coordinator: CheckpointCoordinator
         do {
@@ -186,9 +215,11 @@ struct ReplayCommand: ParsableCommand {
         }
         let report: (String) -> Void = { StandardError.write("cepheus: \($0)\n") }
         let load: (RocksStateStore, CheckpointManifest) throws -> Void = { store, _ in
+            session.attach(store: store, memoryLimit: memoryLimit)
             guard try session.restore(from: store) else { throw StateStoreError("the checkpoint holds no replay state") }
         }
         var restored: CheckpointManifest?
+        let restoreStarted = MonotonicClock.nanoseconds()
         if let fromSavepoint {
             restored = try coordinator.restore(savepoint: fromSavepoint, load: load)
         } else if resume {
@@ -197,6 +228,7 @@ struct ReplayCommand: ParsableCommand {
         } else {
             try coordinator.startFresh()
         }
+        if restored == nil { session.attach(store: coordinator.store, memoryLimit: memoryLimit) }
         if let restored {
             let offset = restored.sources.first?.offset ?? 0
             if let name = restored.sources.first?.name, name != sourceName {
@@ -208,7 +240,8 @@ struct ReplayCommand: ParsableCommand {
                 StandardError.write("error: cannot resume: \(error)\n")
                 throw ExitCode(2)
             }
-            report("restored \(restored.kind) \(restored.id): line \(restored.sources.first?.line ?? 0), byte \(offset), \(restored.keys) keys, \(restored.partialMatches) partial matches")
+            let milliseconds = (MonotonicClock.nanoseconds() - restoreStarted) / 1_000_000
+            report("restored \(restored.kind) \(restored.id): line \(restored.sources.first?.line ?? 0), byte \(offset), \(restored.keys) keys, \(restored.partialMatches) partial matches, in \(milliseconds) ms")
             for message in session.engine?.reconcile(with: rules) ?? [] { report(message) }
         }
         session.prepareForCheckpoints()
@@ -218,13 +251,19 @@ struct ReplayCommand: ParsableCommand {
             lastCheckpointLine = session.linesRead
             // Alerts first: every alert the checkpoint covers is out before it commits.
             out.flush()
-            coordinator.checkpoint(
+            var written = RuntimeEngine.CheckpointWrite()
+            let committed = coordinator.checkpoint(
                 write: { batch in
-                    let written = session.writeCheckpoint(into: &batch)
+                    written = session.writeCheckpoint(into: &batch)
                     return session.manifest(source: sourceName, offset: offset, written: written)
                 },
                 report: report,
-                onFailure: { session.checkpointFailed() })
+                onFailure: {})
+            guard let committed else { return }
+            session.checkpointCommitted()
+            if stats {
+                report("checkpoint \(committed.id): line \(session.linesRead), \(written.statesWritten) states written (\(written.bytes) bytes), \(written.statesDeleted) deleted, \(committed.keys) keys, \(committed.files.reduce(0) { $0 + $1.size }) bytes of files, \(Int(coordinator.lastDuration * 1000)) ms")
+            }
         }
         try session.read(&reader, checkpointEvery: checkpointEvery, checkpoint: checkpoint)
         checkpoint(reader.offset)

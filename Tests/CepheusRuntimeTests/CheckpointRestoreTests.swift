@@ -97,6 +97,7 @@ import Glibc
         var batch = StateBatch()
         _ = first.writeCheckpoint(into: &batch)
         try store.write(batch)
+        first.checkpointCommitted()
 
         let after = Collector()
         let second = Self.session(after)
@@ -129,6 +130,7 @@ import Glibc
             let written = session.writeCheckpoint(into: &batch)
             incremental.append(written.statesWritten)
             try store.write(batch)
+            session.checkpointCommitted()
             // Start over from the store every other time.
             if cut % 300 == 0 {
                 session = Self.session(seen)

@@ -53,7 +53,7 @@ import Glibc
         #expect(expected.count > 500)
 
         let state = dir + "/state", out = dir + "/alerts.jsonl", err = dir + "/stderr.txt"
-        let durable = common + ["--state-dir", state, "--checkpoint-every", "1500", "--resume"]
+        let durable = common + ["--state-dir", state, "--checkpoint-every", "1500", "--resume", "--state-memory-limit", "6MB"]
         var generator = SystemRandomNumberGenerator()
         var kills = 0
         var attempts = 0
@@ -79,6 +79,8 @@ import Glibc
         #expect(Set(seen).subtracting(expected).isEmpty)
         let log = CLI.read(err)
         #expect(log.contains("restored checkpoint"))
+        // Under the 6 MB limit, states were spilled to RocksDB and loaded back.
+        #expect(log.contains("states_spilled=") && !log.contains("states_spilled=0 "), "\(log.suffix(600))")
         // The last run's summary counts the whole input.
         let summary = log.split(separator: "\n").last { $0.hasPrefix("events=") }
         let referenceSummary = reference.stderr.split(separator: "\n").last { $0.hasPrefix("events=") }

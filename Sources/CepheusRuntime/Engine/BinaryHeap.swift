@@ -24,6 +24,26 @@ struct BinaryHeap<Element: HeapOrdered> {
         }
     }
 
+    /// Removes every element `predicate` accepts and restores the heap order.
+    mutating func removeAll(where predicate: (Element) -> Bool) {
+        heap.removeAll(where: predicate)
+        var index = heap.count / 2 - 1
+        while index >= 0 {
+            var parent = index
+            let n = heap.count
+            while true {
+                let left = 2 * parent + 1
+                if left >= n { break }
+                var smallest = left
+                if left + 1 < n && Element.heapPrecedes(heap[left + 1], heap[left]) { smallest = left + 1 }
+                guard Element.heapPrecedes(heap[smallest], heap[parent]) else { break }
+                heap.swapAt(parent, smallest)
+                parent = smallest
+            }
+            index -= 1
+        }
+    }
+
     /// Removes and returns the first element if `isDue` says so.
     mutating func popFirst(if isDue: (Element) -> Bool) -> Element? {
         guard let first = heap.first, isDue(first) else { return nil }

@@ -24,6 +24,10 @@ final class KeyState {
     var dirty = false
     /// A version of this state is in the store (removing the key must delete it).
     var persisted = false
+    /// Touched since the eviction sweep last passed (the CLOCK bit of `evictColdStates`).
+    var referenced = true
+    /// Spilled to the store: this object is no longer the key's state.
+    var evicted = false
 
     init(key: Value, hash: UInt64, matcher: MatcherState) {
         self.key = key

@@ -68,6 +68,9 @@ struct KeyStateTable {
         count -= 1
     }
 
+    /// The state in table slot `index` (`0..<capacity`), if any: for sweeps.
+    func state(atSlot index: Int) -> KeyState? { states[index] }
+
     /// Every state, in table order.
     var values: [KeyState] { states.compactMap { $0 } }
 

@@ -8,6 +8,8 @@ final class RuleSlot {
     let version: Int
     let matcher: PatternMatcher
     var states = KeyStateTable()
+    /// Keys whose state is spilled to the store (`RuntimeEngine.evictColdStates`).
+    var spilled = SpilledKeyIndex()
     /// Index of this rule's key expression among the engine's distinct ones.
     var keyCacheIndex = 0
     var stats = MatcherStats()

@@ -16,6 +16,11 @@ public struct RuntimeCounters: Sendable, Equatable {
     public var partialMatchesDropped: Int = 0
     /// Conditions, key, title and field expressions that hit a type error.
     public var typeErrors: Int = 0
+    /// (Rule, key) states spilled to the store under the memory limit, and loaded back.
+    public var statesSpilled: Int = 0
+    public var statesLoaded: Int = 0
+    /// Keys holding only a throttle that expired (`state.ttl`).
+    public var keysExpired: Int = 0
 
     public init() {}
 

@@ -16,10 +16,11 @@ extension RuntimeEngine {
             let slot = RuleSlot(rule: rule, version: version)
             if old.rule.matchingSignature == rule.matchingSignature {
                 slot.states = old.states
+                slot.spilled = old.spilled
                 slot.stats = old.stats
                 old.successor = slot
             } else {
-                stateRewriteNeeded = true
+                discardStoredStates(of: old)
                 old.retired = true
                 counters.partialMatchesDiscarded += old.partialMatchCount
                 retiredDropped += old.stats.droppedPartialMatches
@@ -36,6 +37,8 @@ extension RuntimeEngine {
     /// Removes a rule and its state; `false` if no such rule is loaded.
     /// Gives rules that key by the same expression the same key-cache slot.
     func assignKeyCacheIndices() {
+        let longestWindow = slots.compactMap(\.window).max() ?? 0
+        effectiveTTL = stateTTL ?? (longestWindow > Int64.max / 2 ? Int64.max / 2 : 2 * longestWindow)
         for slot in slots {
             let signature = slot.keySignature
             if let index = keyCacheIndices[signature] {
@@ -54,7 +57,7 @@ extension RuntimeEngine {
     public func remove(ruleId: String) -> Bool {
         guard let index = slotIndex[ruleId] else { return false }
         let old = slots.remove(at: index)
-        stateRewriteNeeded = true
+        discardStoredStates(of: old)
         old.retired = true
         counters.partialMatchesDiscarded += old.partialMatchCount
         retiredDropped += old.stats.droppedPartialMatches

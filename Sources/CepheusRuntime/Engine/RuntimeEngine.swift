@@ -1,6 +1,7 @@
 import CepheusCore
 import CepheusMatcher
 import CepheusRules
+import CepheusState
 
 /// The keyed event-time operator that `replay` and the daemon share: it consumes the
 /// ordered record stream (events, control records, watermark advances), holds on-time
@@ -41,7 +42,27 @@ public final class RuntimeEngine {
     var deletedStateKeys: [[UInt8]] = []
     /// A rule's states were discarded (rule deleted or its matching part changed): the
     /// next checkpoint rewrites every state instead of only the dirty ones.
-    var stateRewriteNeeded = false
+    var writeAllStates = false
+    /// The states were loaded from the store (which holds them already).
+    var restoredFromStore = false
+    /// Where states spill and checkpoints go (`attach(store:memoryLimit:)`).
+    var store: (any StateStore)?
+    /// Spill states when the heap passes this many bytes (`nil`: never).
+    var memoryLimit: Int?
+    /// Dispatches since the heap was last checked against `memoryLimit`.
+    var dispatchesSinceMemoryCheck = 0
+    /// The eviction sweep's position: slot, then table slot.
+    var evictionHand = (slot: 0, index: 0)
+    /// The earliest stored wake-up of a spilled state's timer.
+    var spilledTimerMin: Int64?
+    /// Working storage for decoding spilled states.
+    var spillParser = TapeParser()
+    /// How long a key holding only a throttle is kept after its last alert
+    /// (`state.ttl`); `nil` = auto, twice the longest `within`.
+    public var stateTTL: Int64? {
+        didSet { assignKeyCacheIndices() }
+    }
+    var effectiveTTL: Int64 = 0
     /// Working storage for the matchers (one engine runs on one thread).
     private let scratch = MatcherScratch()
     private let emit: (Alert) -> Void
@@ -98,22 +119,31 @@ public final class RuntimeEngine {
                 dispatch(next)
             }
         }
+        if let due = spilledTimerMin, due <= time { wakeSpilledTimers(through: time) }
         while let timer = timers.popFirst(through: time) {
             guard timer.state.scheduledTimer == timer.time else { continue }
             timer.state.scheduledTimer = nil
             // A new version of the rule may have taken the key state over.
             guard let slot = timer.slot.current else { continue }
             guard slot.enabled, slot.states.contains(timer.state) else { continue }
+            timer.state.referenced = true
             var results: [MatchResult] = []
             slot.matcher.advanceTime(&timer.state.matcher, to: time, results: &results, stats: &slot.stats)
             deliver(results, slot: slot, state: timer.state)
-            settle(slot, timer.state)
+            settle(slot, timer.state, now: time)
         }
         syncMatcherCounters()
     }
 
     private func dispatch(_ event: Event) {
         keyEpoch += 1
+        if memoryLimit != nil {
+            dispatchesSinceMemoryCheck += 1
+            if dispatchesSinceMemoryCheck >= 4096 {
+                dispatchesSinceMemoryCheck = 0
+                enforceMemoryLimit()
+            }
+        }
         // The tape stays lent for the whole dispatch: key probes point into it.
         let routing = slotsMatchRouting ? event.routing : .max
         event.withTape { tape in
@@ -147,8 +177,11 @@ public final class RuntimeEngine {
         guard keyCache[cacheIndex].owned else { return }
         var conditions = EventConditionCache()
         let state: KeyState
-        if let existing = slot.states.find(probe.hash, { probe.matches($0) }) {
+        if let existing = slot.states.find(probe.hash, { probe.matches($0) })
+            ?? (slot.spilled.count > 0 && slot.spilled.contains(probe.hash) ? loadSpilled(slot, key: probe.materialize(), hash: probe.hash) : nil)
+        {
             state = existing
+            state.referenced = true
             // An event no step can take changes nothing for partial matches that
             // wait in quiet states (Flink would re-add each one unchanged).
             if state.quiet && !slot.matcher.isRelevant(event, key: state.key, conditions: &conditions) {
@@ -173,11 +206,13 @@ public final class RuntimeEngine {
             &state.matcher, event: event, key: state.key, results: &results, stats: &slot.stats, conditions: conditions,
             scratch: scratch)
         deliver(results, slot: slot, state: state)
-        settle(slot, state)
+        settle(slot, state, now: event.timestamp)
     }
 
-    /// After a key was touched: queue its next window end, or forget an idle key.
-    private func settle(_ slot: RuleSlot, _ state: KeyState) {
+    /// After a key was touched at event time `now`: queue its next window end, or
+    /// forget an idle key (one that holds only a throttle once `state.ttl` has passed
+    /// since its last alert, counted as expired).
+    private func settle(_ slot: RuleSlot, _ state: KeyState, now: Int64) {
         if tracksChanges && !state.dirty {
             state.dirty = true
             dirtyStates.append((slot, state))
@@ -192,15 +227,37 @@ public final class RuntimeEngine {
                 state.scheduledTimer = due
                 timers.insert(TimerQueue.Timer(time: due, slot: slot, state: state))
             }
+        } else if summary.idle {
+            if let last = state.lastAlertEnd {
+                // Only the throttle is left: it dies `throttle` after the last alert
+                // (events are dispatched in time order, so no later alert can end
+                // earlier), and the key goes `state.ttl` after that alert at the latest.
+                let (expiry, overflow) = last.addingReportingOverflow(max(slot.throttle ?? 0, effectiveTTL))
+                if !overflow && expiry <= now {
+                    forget(slot, state)
+                    counters.keysExpired += 1
+                } else if !overflow && state.scheduledTimer != expiry {
+                    state.scheduledTimer = expiry
+                    timers.insert(TimerQueue.Timer(time: expiry, slot: slot, state: state))
+                } else if overflow {
+                    state.scheduledTimer = nil
+                }
+            } else {
+                state.scheduledTimer = nil
+                forget(slot, state)
+            }
         } else {
             state.scheduledTimer = nil
-            if summary.idle && state.lastAlertEnd == nil {
-                slot.states.remove(state)
-                if state.persisted {
-                    deletedStateKeys.append(stateKey(slot, state))
-                    state.persisted = false
-                }
-            }
+        }
+    }
+
+    /// Removes a key's state (and, at the next checkpoint, its stored copy).
+    private func forget(_ slot: RuleSlot, _ state: KeyState) {
+        state.scheduledTimer = nil
+        slot.states.remove(state)
+        if state.persisted {
+            deletedStateKeys.append(stateKey(slot, state))
+            state.persisted = false
         }
     }
 

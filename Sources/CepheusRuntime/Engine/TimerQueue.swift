@@ -15,6 +15,9 @@ struct TimerQueue {
 
     mutating func insert(_ timer: Timer) { heap.insert(timer) }
 
+    /// Drops the timers of states spilled to the store (their wake-ups are stored).
+    mutating func removeEvicted() { heap.removeAll { $0.state.evicted } }
+
     /// The earliest timer if it is due at `time`.
     mutating func popFirst(through time: Int64) -> Timer? {
         heap.popFirst { $0.time <= time }

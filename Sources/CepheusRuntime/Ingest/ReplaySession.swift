@@ -81,6 +81,9 @@ public final class ReplaySession {
             total.partialMatchesDiscarded += counters.partialMatchesDiscarded
             total.partialMatchesDropped += counters.partialMatchesDropped
             total.typeErrors += counters.typeErrors
+            total.statesSpilled += counters.statesSpilled
+            total.statesLoaded += counters.statesLoaded
+            total.keysExpired += counters.keysExpired
             if index == 0 {
                 // Every engine applies every control record; count them once.
                 total.controlApplied += counters.controlApplied

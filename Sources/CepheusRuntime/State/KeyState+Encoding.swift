@@ -27,6 +27,18 @@ extension KeyState {
         return writer.bytes
     }
 
+    /// The key and timer of an encoded state, without decoding the rest.
+    static func peekKeyAndTimer(_ bytes: [UInt8]) throws(ByteReader.Malformed) -> (Value, Int64?) {
+        var reader = ByteReader(bytes)
+        let version = try reader.byte()
+        guard version == 1 else {
+            throw ByteReader.Malformed("key state format version \(version) is not one this release reads (1)")
+        }
+        let key = try Value.decode(from: &reader)
+        _ = try reader.optionalSigned()
+        return (key, try reader.optionalSigned())
+    }
+
     /// Reads a state written by `encoded(json:)`. `events` de-duplicates events shared
     /// between keys (by sequence), so a restored engine shares them as the original did.
     static func decode(

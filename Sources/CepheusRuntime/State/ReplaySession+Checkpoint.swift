@@ -46,10 +46,15 @@ extension ReplaySession {
 }
 
 extension ReplaySession {
-    /// After a failed checkpoint: the next one rewrites every state (what the failed
-    /// one wrote may not be in the store).
-    public func checkpointFailed() {
-        engine?.stateRewriteNeeded = true
+    /// The checkpoint `writeCheckpoint` filled committed (see
+    /// `RuntimeEngine.checkpointCommitted`).
+    public func checkpointCommitted() {
+        engine?.checkpointCommitted()
+    }
+
+    /// Where states spill and checkpoints go; see `RuntimeEngine.attach`.
+    public func attach(store: any StateStore, memoryLimit: Int?) {
+        engine?.attach(store: store, memoryLimit: memoryLimit)
     }
 
     /// The manifest fields for a checkpoint at `offset` of the input named `source`.

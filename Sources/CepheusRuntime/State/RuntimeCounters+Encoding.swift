@@ -3,7 +3,7 @@ import CepheusCore
 extension RuntimeCounters {
     func encode(into writer: inout ByteWriter) {
         for value in [events, late, rejected, keySkipped, throttled, alerts, controlApplied, controlRejected,
-                      partialMatchesDiscarded, partialMatchesDropped, typeErrors] {
+                      partialMatchesDiscarded, partialMatchesDropped, typeErrors, statesSpilled, statesLoaded, keysExpired] {
             writer.unsigned(value)
         }
     }
@@ -21,6 +21,9 @@ extension RuntimeCounters {
         counters.partialMatchesDiscarded = try reader.count(limit: .max)
         counters.partialMatchesDropped = try reader.count(limit: .max)
         counters.typeErrors = try reader.count(limit: .max)
+        counters.statesSpilled = try reader.count(limit: .max)
+        counters.statesLoaded = try reader.count(limit: .max)
+        counters.keysExpired = try reader.count(limit: .max)
         return counters
     }
 }

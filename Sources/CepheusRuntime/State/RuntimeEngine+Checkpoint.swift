@@ -13,11 +13,21 @@ extension RuntimeEngine {
         StateKey.keyState(group: state.keyGroup, rule: slot.rule.id, canonicalKey: state.canonicalKey)
     }
 
-    /// Starts listing changed states, for incremental checkpoints. Every state held now
-    /// counts as changed (the first checkpoint writes them all).
+    /// Starts listing changed states, for incremental checkpoints. Unless the engine
+    /// was just restored from its store, every state held now counts as changed (the
+    /// first checkpoint writes them all).
     public func trackChangesForCheckpoints() {
         tracksChanges = true
-        stateRewriteNeeded = true
+        writeAllStates = !restoredFromStore
+    }
+
+    /// The checkpoint that `writeCheckpoint` filled committed: the changes it wrote are
+    /// forgotten. (After a failed one they stay listed, and the next checkpoint writes
+    /// them again.)
+    public func checkpointCommitted() {
+        dirtyStates.removeAll(keepingCapacity: true)
+        deletedStateKeys.removeAll(keepingCapacity: true)
+        writeAllStates = false
     }
 
     /// What one checkpoint wrote.
@@ -27,17 +37,20 @@ extension RuntimeEngine {
         public var bytes = 0
         public var keys = 0
         public var partialMatches = 0
+
+        public init() {}
     }
 
-    /// Adds to `batch` everything the store needs to reproduce this engine: the (rule,
-    /// key) states changed since the last call (all of them after a rule lost its
-    /// state), the events in the reorder buffer, and the metadata (watermark, rule set
-    /// with versions, counters). Then forgets the changes.
+    /// Adds to `batch` everything the store needs to reproduce this engine, with the
+    /// states it already holds (spilled ones): the (rule, key) states changed since the
+    /// last committed checkpoint and the deletions of keys that went, the events in the
+    /// reorder buffer, and the metadata (watermark, rule set with versions, counters).
     public func writeCheckpoint(into batch: inout StateBatch) -> CheckpointWrite {
         var report = CheckpointWrite()
         var scratch: [UInt8] = []
-        if stateRewriteNeeded {
-            batch.deletePrefix([StateKey.keyStatePrefix])
+        for key in deletedStateKeys { batch.delete(key) }
+        report.statesDeleted = deletedStateKeys.count
+        if writeAllStates {
             for slot in slots {
                 for state in slot.states.values {
                     let bytes = state.encoded(json: &scratch)
@@ -49,8 +62,6 @@ extension RuntimeEngine {
                 }
             }
         } else {
-            for key in deletedStateKeys { batch.delete(key) }
-            report.statesDeleted = deletedStateKeys.count
             for (slot, state) in dirtyStates {
                 state.dirty = false
                 guard let current = slot.current, current.states.contains(state) else { continue }
@@ -61,10 +72,6 @@ extension RuntimeEngine {
                 report.statesWritten += 1
             }
         }
-        dirtyStates.removeAll(keepingCapacity: true)
-        deletedStateKeys.removeAll(keepingCapacity: true)
-        stateRewriteNeeded = false
-
         batch.deletePrefix([StateKey.reorderPrefix])
         for event in reorderBuffer.events {
             var writer = ByteWriter(capacity: 128)
@@ -73,7 +80,7 @@ extension RuntimeEngine {
         }
         batch.put(Self.metadataKey, encodedMetadata())
         for slot in slots {
-            report.keys += slot.states.count
+            report.keys += slot.states.count + slot.spilled.count
             report.partialMatches += slot.partialMatchCount
         }
         return report
@@ -150,21 +157,44 @@ extension RuntimeEngine {
         var parser = TapeParser()
         var shared: [Int64: Event] = [:]
         timers = TimerQueue()
+        // Under a memory limit, states load until the heap reaches it; the rest stay in
+        // the store, indexed, with their timers' wake-ups stored.
+        var loaded = 0
+        var indexOnly = false
+        var wakeUps = StateBatch()
         try store.scan(prefix: [StateKey.keyStatePrefix]) { key, value in
             guard let (group, ruleId, _) = StateKey.parseKeyState(key) else {
                 throw StateStoreError("malformed state key \(key)")
             }
             guard owns(group), let index = slotIndex[ruleId] else { return true }
             let slot = slots[index]
-            let state: KeyState
+            if let memoryLimit, !indexOnly, loaded % 256 == 0, let heap = HeapUsage.allocatedBytes(), heap > memoryLimit * 3 / 4 {
+                indexOnly = true
+            }
             do {
-                state = try KeyState.decode(value, parser: &parser, events: &shared)
+                if indexOnly {
+                    let (stateKeyValue, timer) = try KeyState.peekKeyAndTimer(value)
+                    slot.spilled.insert(KeyProbe(value: stateKeyValue).hash)
+                    if let timer {
+                        wakeUps.put(StateKey.timer(time: timer, stateKey: key), [])
+                        if spilledTimerMin == nil || timer < spilledTimerMin! { spilledTimerMin = timer }
+                    }
+                    return true
+                }
+                let state = try KeyState.decode(value, parser: &parser, events: &shared)
+                slot.states.insert(state)
+                loaded += 1
+                if let due = state.scheduledTimer { timers.insert(TimerQueue.Timer(time: due, slot: slot, state: state)) }
             } catch {
                 throw StateStoreError("state of rule \(ruleId), key group \(group): \(error)")
             }
-            slot.states.insert(state)
-            if let due = state.scheduledTimer { timers.insert(TimerQueue.Timer(time: due, slot: slot, state: state)) }
             return true
+        }
+        try store.write(wakeUps)
+        // Wake-ups stored before the checkpoint (states that were spilled then).
+        try store.scan(prefix: [StateKey.timerPrefix]) { key, _ in
+            if let (time, _) = StateKey.parseTimer(key), spilledTimerMin == nil || time < spilledTimerMin! { spilledTimerMin = time }
+            return false
         }
         reorderBuffer = ReorderBuffer()
         try store.scan(prefix: [StateKey.reorderPrefix]) { _, value in
@@ -174,7 +204,7 @@ extension RuntimeEngine {
         }
         dirtyStates = []
         deletedStateKeys = []
-        stateRewriteNeeded = false
+        restoredFromStore = true
         syncMatcherCounters()
         return true
     }
