@@ -23,6 +23,9 @@ public final class CheckpointCoordinator {
     /// The last checkpoint's manifest, and how long it took (seconds).
     public private(set) var last: CheckpointManifest?
     public private(set) var lastDuration: Double = 0
+    /// The last checkpoint's phases, in seconds: filling the batch, writing it to the
+    /// database, and committing (RocksDB checkpoint, digests, manifest).
+    public private(set) var lastPhases: (fill: Double, write: Double, commit: Double) = (0, 0, 0)
 
     /// Creates `directory` if missing and locks it; fails if another process holds it.
     public init(directory: String, retain: Int = 3) throws(StateStoreError) {
@@ -71,23 +74,39 @@ public final class CheckpointCoordinator {
         return manifest
     }
 
-    /// Takes a checkpoint: `write` fills the batch and returns the manifest's runtime
-    /// fields; the batch is written, then committed as `chk-N`. Returns `nil` (and
-    /// reports why) when the checkpoint failed; `onFailure` lets the caller make the
-    /// next checkpoint rewrite what this one may have lost.
+    /// Batches are written out once they hold this many bytes.
+    public static let drainBytes = 16 << 20
+
+    /// Takes a checkpoint: `write` fills the batch (calling the drain it is given to
+    /// write a full batch out) and returns the manifest's runtime fields; the rest of
+    /// the batch is written, then committed as `chk-N`. Returns `nil` (and reports why)
+    /// when the checkpoint failed; `onFailure` lets the caller know.
     @discardableResult
     public func checkpoint(
-        write: (inout StateBatch) -> CheckpointManifest, report: (String) -> Void, onFailure: () -> Void
+        write: (inout StateBatch, _ drain: (inout StateBatch) throws -> Void) throws -> CheckpointManifest,
+        report: (String) -> Void, onFailure: () -> Void
     ) -> CheckpointManifest? {
         let started = Self.now()
         var batch = StateBatch()
-        let manifest = write(&batch)
-        do {
+        var drained = 0.0
+        let store = self.store!
+        let drain: (inout StateBatch) throws -> Void = { batch in
+            let before = Self.now()
             try store.write(batch)
+            batch.removeAll()
+            drained += Self.now() - before
+        }
+        do {
+            let manifest = try write(&batch, drain)
+            let filled = Self.now()
+            try store.write(batch)
+            let written = Self.now()
             let committed = try storage.commit(store, manifest: manifest, wallClock: Self.wallClockMilliseconds())
             completed += 1
             last = committed
-            lastDuration = Self.now() - started
+            let finished = Self.now()
+            lastDuration = finished - started
+            lastPhases = (filled - started - drained, written - filled + drained, finished - written)
             return committed
         } catch {
             failed += 1

@@ -22,8 +22,9 @@ public final class InMemoryStateStore: StateStore {
         }
     }
 
-    public func scan(prefix: [UInt8], _ body: ([UInt8], [UInt8]) throws -> Bool) throws {
-        let keys = entries.keys.filter { $0.starts(with: prefix) }.sorted { StateKey.compare($0, $1) < 0 }
+    public func scan(prefix: [UInt8], from start: [UInt8]?, _ body: ([UInt8], [UInt8]) throws -> Bool) throws {
+        let keys = entries.keys.filter { $0.starts(with: prefix) && (start == nil || StateKey.compare($0, start!) >= 0) }
+            .sorted { StateKey.compare($0, $1) < 0 }
         for key in keys {
             guard try body(key, entries[key]!) else { return }
         }

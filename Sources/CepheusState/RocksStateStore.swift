@@ -43,6 +43,10 @@ public final class RocksStateStore: StateStore, @unchecked Sendable {
         // Matcher state compresses well (JSON text of events, repeated names).
         rocksdb_options_set_compression(options, Int32(rocksdb_lz4_compression))
         rocksdb_options_set_max_open_files(options, 256)
+        // Memtables of 32 MiB (two at most): RocksDB's own memory stays small beside
+        // the state budget it serves (docs/state.md).
+        rocksdb_options_set_write_buffer_size(options, 32 << 20)
+        rocksdb_options_set_max_write_buffer_number(options, 2)
         var error: UnsafeMutablePointer<CChar>?
         let opened: OpaquePointer? = readOnly
             ? rocksdb_open_for_read_only(options, path, 0, &error)
@@ -134,10 +138,11 @@ public final class RocksStateStore: StateStore, @unchecked Sendable {
         if let message = Self.take(error) { throw StateStoreError("RocksDB write failed in \(path): \(message)") }
     }
 
-    public func scan(prefix: [UInt8], _ body: ([UInt8], [UInt8]) throws -> Bool) throws {
+    public func scan(prefix: [UInt8], from start: [UInt8]?, _ body: ([UInt8], [UInt8]) throws -> Bool) throws {
         let iterator = rocksdb_create_iterator(database, readOptions)!
         defer { rocksdb_iter_destroy(iterator) }
-        prefix.withUnsafeBytes { p in
+        let seek = start.map { StateKey.compare($0, prefix) > 0 ? $0 : prefix } ?? prefix
+        seek.withUnsafeBytes { p in
             rocksdb_iter_seek(iterator, p.baseAddress?.assumingMemoryBound(to: CChar.self), p.count)
         }
         while rocksdb_iter_valid(iterator) != 0 {

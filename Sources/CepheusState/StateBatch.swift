@@ -13,6 +13,12 @@ public struct StateBatch: Sendable {
 
     public init() {}
 
+    /// Forgets every operation (after they were written).
+    public mutating func removeAll() {
+        operations.removeAll(keepingCapacity: true)
+        byteCount = 0
+    }
+
     public var isEmpty: Bool { operations.isEmpty }
     public var count: Int { operations.count }
 

@@ -253,8 +253,8 @@ struct ReplayCommand: ParsableCommand {
             out.flush()
             var written = RuntimeEngine.CheckpointWrite()
             let committed = coordinator.checkpoint(
-                write: { batch in
-                    written = session.writeCheckpoint(into: &batch)
+                write: { batch, drain in
+                    written = try session.writeCheckpoint(into: &batch, drainBytes: CheckpointCoordinator.drainBytes, drain: drain)
                     return session.manifest(source: sourceName, offset: offset, written: written)
                 },
                 report: report,
@@ -262,7 +262,7 @@ struct ReplayCommand: ParsableCommand {
             guard let committed else { return }
             session.checkpointCommitted()
             if stats {
-                report("checkpoint \(committed.id): line \(session.linesRead), \(written.statesWritten) states written (\(written.bytes) bytes), \(written.statesDeleted) deleted, \(committed.keys) keys, \(committed.files.reduce(0) { $0 + $1.size }) bytes of files, \(Int(coordinator.lastDuration * 1000)) ms")
+                report("checkpoint \(committed.id): line \(session.linesRead), \(written.statesWritten) states written (\(written.bytes) bytes), \(written.statesDeleted) deleted, \(committed.keys) keys, \(committed.files.reduce(0) { $0 + $1.size }) bytes of files, \(Int(coordinator.lastDuration * 1000)) ms (fill \(Int(coordinator.lastPhases.fill * 1000)), write \(Int(coordinator.lastPhases.write * 1000)), commit \(Int(coordinator.lastPhases.commit * 1000))), heap \((HeapUsage.allocatedBytes() ?? 0) >> 20) MiB, \(session.engine?.residentStateCount ?? 0) states resident")
             }
         }
         try session.read(&reader, checkpointEvery: checkpointEvery, checkpoint: checkpoint)

@@ -95,7 +95,7 @@ import Glibc
         feed(first, input[..<cut])
         let store = InMemoryStateStore()
         var batch = StateBatch()
-        _ = first.writeCheckpoint(into: &batch)
+        _ = try first.writeCheckpoint(into: &batch)
         try store.write(batch)
         first.checkpointCommitted()
 
@@ -127,7 +127,7 @@ import Glibc
             feed(session, input[position..<cut])
             position = cut
             var batch = StateBatch()
-            let written = session.writeCheckpoint(into: &batch)
+            let written = try session.writeCheckpoint(into: &batch)
             incremental.append(written.statesWritten)
             try store.write(batch)
             session.checkpointCommitted()
@@ -161,7 +161,7 @@ import Glibc
         feed(first, input[..<cut])
         let store = try RocksStateStore(path: makeTemporaryDirectory() + "/db")
         var batch = StateBatch()
-        let written = first.writeCheckpoint(into: &batch)
+        let written = try first.writeCheckpoint(into: &batch)
         try store.write(batch)
         #expect(written.keys > 10)
 

@@ -63,7 +63,7 @@ import Testing
         first.engine!.evictColdStates(.max)
         #expect(first.engine!.spilledStateCount > 0)
         var batch = StateBatch()
-        let written = first.writeCheckpoint(into: &batch)
+        let written = try first.writeCheckpoint(into: &batch)
         try store.write(batch)
         first.checkpointCommitted()
         #expect(written.keys == first.engine!.spilledStateCount + first.engine!.residentStateCount)

@@ -19,7 +19,7 @@ import Glibc
         for index in 1...count {
             var failure: String?
             let committed = coordinator.checkpoint(
-                write: { batch in
+                write: { batch, _ in
                     batch.put(StateKey.metadata("n"), [UInt8(index)])
                     batch.put(StateKey.keyState(group: index, rule: "r", canonicalKey: "\(index)"), Array(repeating: UInt8(index), count: 1000))
                     return manifest(line: Int64(index))
@@ -100,7 +100,7 @@ import Glibc
         var report = ""
         var failedOver = false
         let result = coordinator.checkpoint(
-            write: { batch in
+            write: { batch, _ in
                 batch.put(StateKey.metadata("n"), [2])
                 return manifest(line: 2)
             },

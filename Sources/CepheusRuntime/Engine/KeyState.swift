@@ -28,6 +28,8 @@ final class KeyState {
     var referenced = true
     /// Spilled to the store: this object is no longer the key's state.
     var evicted = false
+    /// Removed (idle or expired): this object is no longer the key's state.
+    var forgotten = false
 
     init(key: Value, hash: UInt64, matcher: MatcherState) {
         self.key = key

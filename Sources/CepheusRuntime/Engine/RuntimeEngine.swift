@@ -39,6 +39,8 @@ public final class RuntimeEngine {
     /// `dirtyStates`, and removed ones that the store holds in `deletedStateKeys`.
     var tracksChanges = false
     var dirtyStates: [(slot: RuleSlot, state: KeyState)] = []
+    /// `dirtyStates.count` after its last compaction.
+    var forgottenCompactionBase = 0
     var deletedStateKeys: [[UInt8]] = []
     /// A rule's states were discarded (rule deleted or its matching part changed): the
     /// next checkpoint rewrites every state instead of only the dirty ones.
@@ -55,6 +57,8 @@ public final class RuntimeEngine {
     var evictionHand = (slot: 0, index: 0)
     /// The earliest stored wake-up of a spilled state's timer.
     var spilledTimerMin: Int64?
+    /// Where the next scan of stored wake-ups starts (`nil`: at the first).
+    var timerScanStart: [UInt8]?
     /// Working storage for decoding spilled states.
     var spillParser = TapeParser()
     /// How long a key holding only a throttle is kept after its last alert
@@ -119,8 +123,24 @@ public final class RuntimeEngine {
                 dispatch(next)
             }
         }
-        if let due = spilledTimerMin, due <= time { wakeSpilledTimers(through: time) }
+        // Spilled states whose timers are due load in rounds, each round's timers firing
+        // before the next loads, so a window closing over millions of spilled keys
+        // stays within the memory limit.
+        timerScanStart = nil
+        repeat {
+            if let due = spilledTimerMin, due <= time { wakeSpilledTimers(through: time, limit: 4096) }
+            fireTimers(through: time)
+        } while spilledTimerMin.map { $0 <= time } ?? false
+        syncMatcherCounters()
+    }
+
+    private func fireTimers(through time: Int64) {
+        var fired = 0
         while let timer = timers.popFirst(through: time) {
+            if memoryLimit != nil {
+                fired += 1
+                if fired & 4095 == 0 { enforceMemoryLimit() }
+            }
             guard timer.state.scheduledTimer == timer.time else { continue }
             timer.state.scheduledTimer = nil
             // A new version of the rule may have taken the key state over.
@@ -132,7 +152,6 @@ public final class RuntimeEngine {
             deliver(results, slot: slot, state: timer.state)
             settle(slot, timer.state, now: time)
         }
-        syncMatcherCounters()
     }
 
     private func dispatch(_ event: Event) {
@@ -255,6 +274,13 @@ public final class RuntimeEngine {
     private func forget(_ slot: RuleSlot, _ state: KeyState) {
         state.scheduledTimer = nil
         slot.states.remove(state)
+        state.forgotten = true
+        // The change list must not keep forgotten states alive until the next
+        // checkpoint: compacted once it is mostly garbage.
+        if dirtyStates.count > 4096 && dirtyStates.count > 2 * forgottenCompactionBase {
+            dirtyStates.removeAll { $0.state.forgotten || $0.state.evicted }
+            forgottenCompactionBase = dirtyStates.count
+        }
         if state.persisted {
             deletedStateKeys.append(stateKey(slot, state))
             state.persisted = false

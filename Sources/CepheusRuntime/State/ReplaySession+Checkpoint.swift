@@ -6,7 +6,9 @@ extension ReplaySession {
 
     /// Adds the session's state (lines read, reader counters, the input-order
     /// watermark) and the engine's to `batch`. One worker only.
-    public func writeCheckpoint(into batch: inout StateBatch) -> RuntimeEngine.CheckpointWrite {
+    public func writeCheckpoint(
+        into batch: inout StateBatch, drainBytes: Int = .max, drain: (inout StateBatch) throws -> Void = { _ in }
+    ) rethrows -> RuntimeEngine.CheckpointWrite {
         precondition(engine != nil, "checkpoints need a single-worker session")
         var writer = ByteWriter(capacity: 128)
         writer.byte(1)
@@ -15,7 +17,7 @@ extension ReplaySession {
         writer.optionalSigned(watermark.maxTimestamp)
         writer.signed(watermark.current)
         batch.put(Self.metadataKey, writer.bytes)
-        return engine!.writeCheckpoint(into: &batch)
+        return try engine!.writeCheckpoint(into: &batch, drainBytes: drainBytes, drain: drain)
     }
 
     /// Restores the session and its engine from `store`; `false` when it holds none.

@@ -26,6 +26,7 @@ extension RuntimeEngine {
     /// them again.)
     public func checkpointCommitted() {
         dirtyStates.removeAll(keepingCapacity: true)
+        forgottenCompactionBase = 0
         deletedStateKeys.removeAll(keepingCapacity: true)
         writeAllStates = false
     }
@@ -45,7 +46,14 @@ extension RuntimeEngine {
     /// states it already holds (spilled ones): the (rule, key) states changed since the
     /// last committed checkpoint and the deletions of keys that went, the events in the
     /// reorder buffer, and the metadata (watermark, rule set with versions, counters).
-    public func writeCheckpoint(into batch: inout StateBatch) -> CheckpointWrite {
+    ///
+    /// Whenever the batch holds more than `drainBytes`, `drain` is called to write it
+    /// out and empty it (the working database needs no atomicity: a checkpoint is taken
+    /// only after all of it is written), so a large checkpoint does not hold every
+    /// encoded state in memory at once.
+    public func writeCheckpoint(
+        into batch: inout StateBatch, drainBytes: Int = .max, drain: (inout StateBatch) throws -> Void = { _ in }
+    ) rethrows -> CheckpointWrite {
         var report = CheckpointWrite()
         var scratch: [UInt8] = []
         for key in deletedStateKeys { batch.delete(key) }
@@ -56,6 +64,7 @@ extension RuntimeEngine {
                     let bytes = state.encoded(json: &scratch)
                     report.bytes += bytes.count
                     batch.put(stateKey(slot, state), bytes)
+                    if batch.byteCount > drainBytes { try drain(&batch) }
                     state.persisted = true
                     state.dirty = false
                     report.statesWritten += 1
@@ -68,6 +77,7 @@ extension RuntimeEngine {
                 let bytes = state.encoded(json: &scratch)
                 report.bytes += bytes.count
                 batch.put(stateKey(current, state), bytes)
+                if batch.byteCount > drainBytes { try drain(&batch) }
                 state.persisted = true
                 report.statesWritten += 1
             }
@@ -168,7 +178,7 @@ extension RuntimeEngine {
             }
             guard owns(group), let index = slotIndex[ruleId] else { return true }
             let slot = slots[index]
-            if let memoryLimit, !indexOnly, loaded % 256 == 0, let heap = HeapUsage.allocatedBytes(), heap > memoryLimit * 3 / 4 {
+            if let memoryLimit, !indexOnly, loaded % 256 == 0, let heap = Self.memoryInUse(), heap > memoryLimit * 3 / 4 {
                 indexOnly = true
             }
             do {

@@ -18,10 +18,18 @@ extension RuntimeEngine {
     /// States held in memory now.
     public var residentStateCount: Int { slots.reduce(0) { $0 + $1.states.count } }
 
-    /// Checks the heap against the limit and spills cold states until it is about
-    /// three quarters of it.
+    /// Memory the limit is checked against: the heap or the resident set, whichever
+    /// is larger (freed memory that the allocator keeps counts too, so the resident set
+    /// stays near the limit).
+    static func memoryInUse() -> Int? {
+        guard let allocated = HeapUsage.allocatedBytes() else { return nil }
+        return max(allocated, HeapUsage.residentBytes() ?? 0)
+    }
+
+    /// Checks memory against the limit and spills cold states until it is about three
+    /// quarters of it.
     func enforceMemoryLimit() {
-        guard let memoryLimit, let allocated = HeapUsage.allocatedBytes(), allocated > memoryLimit else { return }
+        guard let memoryLimit, let allocated = Self.memoryInUse(), allocated > memoryLimit else { return }
         let resident = residentStateCount
         guard resident > 0 else { return }
         // Spill the share of states that should bring the heap to 3/4 of the limit,
@@ -29,6 +37,7 @@ extension RuntimeEngine {
         let excess = Double(allocated - memoryLimit * 3 / 4) / Double(allocated)
         let target = max(resident / 16, Int(Double(resident) * min(excess, 0.9)))
         evictColdStates(target)
+        HeapUsage.releaseFreedMemory()
     }
 
     /// Spills up to `count` states that were not touched since the sweep last passed
@@ -84,7 +93,11 @@ extension RuntimeEngine {
             slot.states.remove(state)
             slot.spilled.insert(state.hash)
             state.persisted = true
-            if let due = state.scheduledTimer, spilledTimerMin == nil || due < spilledTimerMin! { spilledTimerMin = due }
+            if let due = state.scheduledTimer {
+                if spilledTimerMin == nil || due < spilledTimerMin! { spilledTimerMin = due }
+                // A wake-up may now lie before where the next scan would start.
+                timerScanStart = nil
+            }
         }
         timers.removeEvicted()
         dirtyStates.removeAll { $0.state.evicted }
@@ -129,21 +142,25 @@ extension RuntimeEngine {
         return state
     }
 
-    /// Loads the spilled states whose timers are due at `time` (their timers then
-    /// fire with the resident ones).
-    func wakeSpilledTimers(through time: Int64) {
+    /// Loads up to `limit` spilled states whose timers are due at `time`, earliest
+    /// first (their timers then fire with the resident ones). Leaves `spilledTimerMin`
+    /// at the next stored wake-up.
+    func wakeSpilledTimers(through time: Int64, limit: Int) {
         guard let store else { return }
         var due: [(Int64, [UInt8], [UInt8])] = []
         spilledTimerMin = nil
-        try? store.scan(prefix: [StateKey.timerPrefix]) { key, _ in
+        // Resume after the wake-ups already taken (their deletions would otherwise be
+        // skipped over again and again).
+        try? store.scan(prefix: [StateKey.timerPrefix], from: timerScanStart) { key, _ in
             guard let (at, stateKey) = StateKey.parseTimer(key) else { return true }
-            if at > time {
+            if at > time || due.count >= limit {
                 spilledTimerMin = at
                 return false
             }
             due.append((at, stateKey, key))
             return true
         }
+        if let last = due.last { timerScanStart = last.2 + [0] }
         var batch = StateBatch()
         for (_, stateKey, timerKey) in due {
             batch.delete(timerKey)
