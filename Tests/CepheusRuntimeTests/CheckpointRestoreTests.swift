@@ -214,12 +214,14 @@ import Glibc
     /// Version 1 of the key-state encoding, as this release wrote it: later releases
     /// must keep reading it (a checkpoint outlives the binary that wrote it).
     @Test func readsTheVersionOneLayout() throws {
-        // key "ana", throttle end 5, timer 600005, window end 600005, quiet; one event;
+        // key "ana", throttle end 5, timer 600005, window end 600005, quiet, one partial
+        // match; one event;
         // one partial match in state 1 at node 0 and the start state; one node.
         var writer = ByteWriter()
         writer.byte(1)
         Value.string("ana").encode(into: &writer)
         writer.optionalSigned(5); writer.optionalSigned(600_005); writer.optionalSigned(600_005); writer.bool(true)
+        writer.unsigned(1)  // partial matches
         writer.unsigned(1)
         writer.signed(5); writer.signed(1); writer.data(Array("t:1".utf8)); writer.data(Array(#"{"ts":5,"type":"login"}"#.utf8))
         writer.unsigned(2)

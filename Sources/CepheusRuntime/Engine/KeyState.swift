@@ -30,6 +30,8 @@ final class KeyState {
     var evicted = false
     /// Removed (idle or expired): this object is no longer the key's state.
     var forgotten = false
+    /// Live partial matches, as of the last `settle` (sums without walking matchers).
+    var partialMatches = 0
 
     init(key: Value, hash: UInt64, matcher: MatcherState) {
         self.key = key

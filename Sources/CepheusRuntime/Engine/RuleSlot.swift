@@ -10,6 +10,8 @@ final class RuleSlot {
     var states = KeyStateTable()
     /// Keys whose state is spilled to the store (`RuntimeEngine.evictColdStates`).
     var spilled = SpilledKeyIndex()
+    /// Live partial matches of the spilled states.
+    var spilledPartialMatches = 0
     /// Index of this rule's key expression among the engine's distinct ones.
     var keyCacheIndex = 0
     var stats = MatcherStats()
@@ -49,5 +51,11 @@ final class RuleSlot {
     }
 
     /// Live partial matches over all keys.
-    var partialMatchCount: Int { states.values.reduce(0) { $0 + $1.matcher.partialMatchCount } }
+    var partialMatchCount: Int {
+        var total = spilledPartialMatches
+        for index in 0..<states.capacity {
+            if let state = states.state(atSlot: index) { total += state.partialMatches }
+        }
+        return total
+    }
 }

@@ -17,6 +17,7 @@ extension RuntimeEngine {
             if old.rule.matchingSignature == rule.matchingSignature {
                 slot.states = old.states
                 slot.spilled = old.spilled
+                slot.spilledPartialMatches = old.spilledPartialMatches
                 slot.stats = old.stats
                 old.successor = slot
             } else {

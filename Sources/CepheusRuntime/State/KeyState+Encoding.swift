@@ -21,14 +21,16 @@ extension KeyState {
         writer.optionalSigned(scheduledTimer)
         writer.optionalSigned(windowEnd)
         writer.bool(quiet)
+        writer.unsigned(matcher.partialMatchCount)
         writer.unsigned(events.events.count)
         for event in events.events { event.encode(into: &writer, json: &scratch) }
         writer.raw(matcherBytes.bytes)
         return writer.bytes
     }
 
-    /// The key and timer of an encoded state, without decoding the rest.
-    static func peekKeyAndTimer(_ bytes: [UInt8]) throws(ByteReader.Malformed) -> (Value, Int64?) {
+    /// The key, timer and partial-match count of an encoded state, without decoding
+    /// the rest.
+    static func peek(_ bytes: [UInt8]) throws(ByteReader.Malformed) -> (key: Value, timer: Int64?, partialMatches: Int) {
         var reader = ByteReader(bytes)
         let version = try reader.byte()
         guard version == 1 else {
@@ -36,7 +38,10 @@ extension KeyState {
         }
         let key = try Value.decode(from: &reader)
         _ = try reader.optionalSigned()
-        return (key, try reader.optionalSigned())
+        let timer = try reader.optionalSigned()
+        _ = try reader.optionalSigned()
+        _ = try reader.bool()
+        return (key, timer, try reader.count())
     }
 
     /// Reads a state written by `encoded(json:)`. `events` de-duplicates events shared
@@ -54,6 +59,7 @@ extension KeyState {
         let scheduledTimer = try reader.optionalSigned()
         let windowEnd = try reader.optionalSigned()
         let quiet = try reader.bool()
+        let partialMatches = try reader.count()
         let eventCount = try reader.count(limit: reader.remaining)
         var events: [Event] = []
         events.reserveCapacity(eventCount)
@@ -73,6 +79,10 @@ extension KeyState {
         state.scheduledTimer = scheduledTimer
         state.windowEnd = windowEnd
         state.quiet = quiet
+        state.partialMatches = state.matcher.partialMatchCount
+        guard state.partialMatches == partialMatches else {
+            throw ByteReader.Malformed("state holds \(state.partialMatches) partial matches, its header says \(partialMatches)")
+        }
         state.persisted = true
         return state
     }

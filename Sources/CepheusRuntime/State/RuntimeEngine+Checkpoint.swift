@@ -183,8 +183,9 @@ extension RuntimeEngine {
             }
             do {
                 if indexOnly {
-                    let (stateKeyValue, timer) = try KeyState.peekKeyAndTimer(value)
+                    let (stateKeyValue, timer, partialMatches) = try KeyState.peek(value)
                     slot.spilled.insert(KeyProbe(value: stateKeyValue).hash)
+                    slot.spilledPartialMatches += partialMatches
                     if let timer {
                         wakeUps.put(StateKey.timer(time: timer, stateKey: key), [])
                         if spilledTimerMin == nil || timer < spilledTimerMin! { spilledTimerMin = timer }

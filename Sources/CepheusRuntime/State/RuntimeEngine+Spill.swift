@@ -92,6 +92,7 @@ extension RuntimeEngine {
         for (slot, state) in victims {
             slot.states.remove(state)
             slot.spilled.insert(state.hash)
+            slot.spilledPartialMatches += state.partialMatches
             state.persisted = true
             if let due = state.scheduledTimer {
                 if spilledTimerMin == nil || due < spilledTimerMin! { spilledTimerMin = due }
@@ -130,6 +131,7 @@ extension RuntimeEngine {
             return nil
         }
         slot.spilled.remove(hash)
+        slot.spilledPartialMatches -= state.partialMatches
         slot.states.insert(state)
         state.referenced = true
         if let due = state.scheduledTimer {
@@ -190,6 +192,7 @@ extension RuntimeEngine {
             onDiagnostic("cannot delete the stored states of rule \(slot.rule.id): \(error)")
         }
         slot.spilled = SpilledKeyIndex()
+        slot.spilledPartialMatches = 0
         // The discarded states must not be written back by the next checkpoint.
         for state in slot.states.values { state.persisted = false }
     }
