@@ -35,8 +35,11 @@ let package = Package(
             "CepheusCore", "CepheusRules", "CepheusMatcher", "CepheusState",
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: hotPathSettings),
+        .target(name: "CepheusServer", dependencies: [
+            "CepheusCore", "CepheusRules", "CepheusRuntime", "CepheusState", "Yams",
+        ]),
         .executableTarget(name: "cepheus", dependencies: [
-            "CepheusCore", "CepheusRules", "CepheusMatcher", "CepheusRuntime", "CepheusState",
+            "CepheusCore", "CepheusRules", "CepheusMatcher", "CepheusRuntime", "CepheusState", "CepheusServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             "Yams",
         ], linkerSettings: [
@@ -51,6 +54,7 @@ let package = Package(
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "CepheusStateTests", dependencies: ["CepheusState", "CepheusCore"]),
+        .testTarget(name: "CepheusServerTests", dependencies: ["CepheusServer", "CepheusRules"]),
         .testTarget(name: "CepheusRuntimeTests", dependencies: ["CepheusRuntime", "CepheusState"]),
         .testTarget(name: "EndToEndTests", dependencies: ["CepheusCore"]),
     ],

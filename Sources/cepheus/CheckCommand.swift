@@ -1,4 +1,5 @@
 import ArgumentParser
+import CepheusServer
 import CepheusRules
 
 /// `cepheus check`: validates rule files.
@@ -11,8 +12,9 @@ struct CheckCommand: ParsableCommand {
             Problems are printed to stderr as FILE:LINE:COL: error: MESSAGE (or warning:),
             every one of them, not only the first. Exit status 0 when there are no
             errors (warnings allowed), 1 when there are, 2 on bad usage or an
-            unreadable path. With --config, alert.notify names are checked against the
-            receivers the daemon configuration defines (plus the built-in console).
+            unreadable path. With --config, the daemon configuration is validated too (every
+            problem as FILE:LINE:COL: error:, exit 1) and alert.notify names are checked
+            against the receivers it defines (plus the built-in console).
             """
     )
 
@@ -36,7 +38,10 @@ struct CheckCommand: ParsableCommand {
                 StandardError.write("error: cannot read \(config)\n")
                 throw ExitCode(2)
             }
-            receivers = try ConfigReceivers.names(yaml: text, file: config)
+            let (loaded, diagnostics) = DaemonConfigLoader.parse(yaml: text, file: config)
+            for diagnostic in diagnostics { StandardError.write(diagnostic.description + "\n") }
+            guard let loaded else { throw ExitCode(1) }
+            receivers = Set(loaded.receivers.keys)
         }
         guard let rules = RuleSetLoading.load(paths, knownReceivers: receivers) else { throw ExitCode(1) }
         if verbose {

@@ -141,8 +141,9 @@ public enum RuleLoader {
         return (loaded, diagnostics)
     }
 
-    /// A YAML syntax error as a diagnostic at the position Yams reports.
-    private static func syntaxDiagnostic(_ error: Error, file: String, yaml: String) -> Diagnostic {
+    /// A YAML syntax error as a diagnostic at the position Yams reports (also for the
+    /// daemon configuration).
+    public static func syntaxDiagnostic(_ error: Error, file: String, yaml: String) -> Diagnostic {
         func diagnostic(_ mark: Mark, _ message: String) -> Diagnostic {
             Diagnostic(file: file, line: max(mark.line, 1), column: max(mark.column, 1), severity: .error, message: message)
         }

@@ -5,11 +5,11 @@ import Yams
 /// sequences arrays, and scalars are typed by the YAML 1.2 core schema — a quoted or
 /// block scalar is always a string; a plain one is null, a bool, an int or a float
 /// when it reads as one, else a string.
-enum YAMLValueConverter {
+public enum YAMLValueConverter {
     static let stringTag = "tag:yaml.org,2002:str"
 
     /// The whole tree as a `Value`.
-    static func value(of node: Node) -> Value {
+    public static func value(of node: Node) -> Value {
         switch node {
         case .scalar(let scalar):
             return value(of: scalar)
@@ -48,7 +48,7 @@ enum YAMLValueConverter {
     }
 
     /// `true` when the scalar is a plain null (`~`, `null`, or nothing).
-    static func isNull(_ node: Node) -> Bool {
+    public static func isNull(_ node: Node) -> Bool {
         if case .scalar(let scalar) = node, case .null = value(of: scalar) { return true }
         return false
     }

@@ -1,0 +1,30 @@
+import Testing
+
+/// `cepheus check --config FILE` validates the daemon configuration as well.
+@Suite struct ConfigCheckTests {
+    @Test func reportsEveryConfigurationErrorWithItsPosition() {
+        let dir = CLI.makeTempDirectory()
+        CLI.write("checkpoint:\n  interval: soon\nhttp:\n  listen: nowhere\n", to: dir + "/cepheus.yaml")
+        let result = CLI.run(["check", "--config", dir + "/cepheus.yaml", CLI.packageRoot + "/rules"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains(dir + "/cepheus.yaml:2:13: error: bad duration 'soon' for 'checkpoint.interval'"), "\(result.stderr)")
+        #expect(result.stderr.contains(dir + "/cepheus.yaml:4:11: error: 'http.listen' must be HOST:PORT"), "\(result.stderr)")
+    }
+
+    @Test func receiversOfAValidConfigurationMayBeNotified() {
+        let dir = CLI.makeTempDirectory()
+        CLI.write("receivers:\n  pager: {type: webhook, url: \"http://127.0.0.1:9/x\"}\n", to: dir + "/cepheus.yaml")
+        CLI.write("""
+            id: r
+            key: user
+            pattern:
+              - {name: a, where: type == "x"}
+            alert: {notify: [pager, console]}
+            """, to: dir + "/r.yaml")
+        let good = CLI.run(["check", "--config", dir + "/cepheus.yaml", dir + "/r.yaml"])
+        #expect(good.status == 0, "\(good.stderr)")
+        let bad = CLI.run(["check", dir + "/r.yaml", "--config", "/dev/null"])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("pager"), "\(bad.stderr)")
+    }
+}
