@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 /// Release builds drop the runtime exclusivity checks on the hot path (the compiler's
@@ -20,6 +20,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        // The daemon's HTTP API (issue 5). Default traits off: no swift-configuration,
+        // no full Foundation.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         .target(name: "CepheusCore", swiftSettings: hotPathSettings),
@@ -37,6 +42,9 @@ let package = Package(
         ], swiftSettings: hotPathSettings),
         .target(name: "CepheusServer", dependencies: [
             "CepheusCore", "CepheusRules", "CepheusRuntime", "CepheusState", "Yams",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "cepheus", dependencies: [
             "CepheusCore", "CepheusRules", "CepheusMatcher", "CepheusRuntime", "CepheusState", "CepheusServer",

@@ -116,6 +116,9 @@ public final class CheckpointCoordinator {
         }
     }
 
+    /// Seconds on the monotonic clock.
+    public static func monotonicSeconds() -> Double { now() }
+
     static func now() -> Double {
         var time = timespec()
         clock_gettime(CLOCK_MONOTONIC, &time)

@@ -5,15 +5,15 @@ import Darwin
 #endif
 
 /// Starts `body` on a new POSIX thread and joins it on `join()`.
-final class WorkerThread: @unchecked Sendable {
+public final class WorkerThread: @unchecked Sendable {
     private var thread: pthread_t?
     private let body: @Sendable () -> Void
 
-    init(_ body: @escaping @Sendable () -> Void) {
+    public init(_ body: @escaping @Sendable () -> Void) {
         self.body = body
     }
 
-    func start() {
+    public func start() {
         let box = Unmanaged.passRetained(self)
         var handle = pthread_t()
         let result = pthread_create(&handle, nil, { raw in
@@ -25,7 +25,7 @@ final class WorkerThread: @unchecked Sendable {
         thread = handle
     }
 
-    func join() {
+    public func join() {
         if let thread { pthread_join(thread, nil) }
         thread = nil
     }

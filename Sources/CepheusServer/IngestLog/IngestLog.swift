@@ -23,7 +23,7 @@ public final class IngestLog {
     /// A failed log operation, with the path and reason.
     public struct Failure: Error, Sendable, CustomStringConvertible {
         public var description: String
-        init(_ description: String) { self.description = description }
+        public init(_ description: String) { self.description = description }
     }
 
     public let directory: String
@@ -36,7 +36,7 @@ public final class IngestLog {
     private var segmentSize = 0
     private var pending: [UInt8] = []
 
-    static let frameHeader = 8
+    public static let frameHeader = 8
     static let maxRecordBytes = 64 << 20
 
     /// Opens (creating if needed) the log in `directory`; `report` hears about a tail
@@ -175,7 +175,7 @@ public final class IngestLog {
     }
 
     /// The payload of the frame at `offset`, or `nil` at the end or at a torn frame.
-    static func frame(in bytes: [UInt8], at offset: Int) -> ArraySlice<UInt8>? {
+    public static func frame(in bytes: [UInt8], at offset: Int) -> ArraySlice<UInt8>? {
         guard offset + frameHeader <= bytes.count else { return nil }
         var length = 0, crc: UInt32 = 0
         for index in 0..<4 {

@@ -32,7 +32,7 @@ public enum IngestRecord: Sendable, Equatable {
         return writer.bytes
     }
 
-    static func decode(_ payload: [UInt8]) throws(ByteReader.Malformed) -> IngestRecord {
+    public static func decode(_ payload: [UInt8]) throws(ByteReader.Malformed) -> IngestRecord {
         var reader = ByteReader(payload)
         let raw = try reader.byte()
         guard let kind = Kind(rawValue: raw) else { throw ByteReader.Malformed("unknown ingest record kind \(raw)") }

@@ -1,0 +1,143 @@
+import CepheusCore
+import CepheusRules
+import CepheusRuntime
+import CepheusState
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `cepheus run`: the long-running daemon (spec/daemon.md), as far as it is built —
+/// the state directory (locked, restored from the newest checkpoint or a savepoint),
+/// the ingest log every event goes through, the runtime consuming it with periodic
+/// checkpoints, the HTTP API's health, readiness and `POST /v1/events`, alerts to the
+/// stdout receivers, and a graceful stop on SIGTERM/SIGINT: stop intake, drain the log,
+/// final checkpoint, exit 0.
+public enum Daemon {
+    /// Why the daemon could not start.
+    public struct StartFailure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Runs until SIGTERM or SIGINT. `log` receives one line per event worth telling.
+    public static func run(config: DaemonConfig, fromSavepoint: String?, log: @escaping @Sendable (String) -> Void) async throws {
+        let coordinator: CheckpointCoordinator
+        do {
+            coordinator = try CheckpointCoordinator(directory: config.state.dir, retain: config.checkpoint.retain)
+        } catch {
+            throw StartFailure(description: "\(error)")
+        }
+        let loaded = RuleLoader.load(paths: config.rules.paths, knownReceivers: Set(config.receivers.keys))
+        for diagnostic in loaded.diagnostics { log(diagnostic.description) }
+        log("\(loaded.rules.count) rule(s) loaded from \(config.rules.paths.joined(separator: ", "))")
+        for source in config.sources where source != .http {
+            log("note: source \(source) is not consumed yet in this release; only {type: http} is")
+        }
+        let stdoutReceivers = Set(config.receivers.compactMap { $0.value == .stdout ? $0.key : nil })
+        for (name, receiver) in config.receivers where receiver != .stdout {
+            log("note: receiver \(name) is a webhook; webhook delivery comes in a later release")
+        }
+        let alerts = AlertOutput()
+        let defaultReceivers = config.defaultReceivers
+        let session = ReplaySession(
+            rules: loaded.rules, sourceName: "http", outOfOrderness: config.time.outOfOrderness, timeField: config.time.field,
+            sinks: .init(
+                alert: { alert in
+                    let targets = alert.notify.isEmpty ? defaultReceivers : alert.notify
+                    if targets.contains(where: stdoutReceivers.contains) { alerts.write(alert) }
+                },
+                diagnostic: log))
+        session.engine?.stateTTL = config.state.ttl
+        let load: (RocksStateStore, CheckpointManifest) throws -> Void = { store, _ in
+            session.attach(store: store, memoryLimit: Int(config.state.memoryLimit))
+            guard try session.restore(from: store) else { throw StateStoreError("the checkpoint holds no runtime state") }
+        }
+        var restored: CheckpointManifest?
+        if let savepoint = fromSavepoint ?? config.state.restoreFrom {
+            restored = try coordinator.restore(savepoint: savepoint, load: load)
+        } else {
+            restored = try coordinator.resume(report: log, load: load)
+        }
+        if let restored {
+            log("restored \(restored.kind) \(restored.id) at ingest-log position \(restored.records)")
+            for message in session.engine?.reconcile(with: loaded.rules) ?? [] { log(message) }
+        } else {
+            session.attach(store: coordinator.store, memoryLimit: Int(config.state.memoryLimit))
+        }
+        session.prepareForCheckpoints()
+        let ingestLog: IngestLog
+        do {
+            ingestLog = try IngestLog(directory: config.state.dir + "/log", report: log)
+        } catch {
+            throw StartFailure(description: "\(error)")
+        }
+        let position = session.linesRead
+        if ingestLog.nextPosition < position {
+            log("warning: the ingest log ends at \(ingestLog.nextPosition), before the checkpoint's position \(position)")
+        }
+        let sequencer = IngestSequencer(log: ingestLog)
+        let runtime = DaemonRuntime(
+            session: session, coordinator: coordinator, sequencer: sequencer, logDirectory: config.state.dir + "/log",
+            position: position, interval: config.checkpoint.interval, retain: config.checkpoint.retain,
+            flushAlerts: { alerts.flush() }, log: log)
+        runtime.start()
+
+        var logger = Logger(label: "cepheus")
+        logger.logLevel = .warning
+        let router = DaemonHTTP.router(config: config, sequencer: sequencer, acceptsEvents: config.sources.contains(.http)) {
+            runtime.isReady
+        }
+        let app = Application(
+            router: router, configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: "cepheus"),
+            onServerRunning: { channel in log("listening on \(channel.localAddress?.description ?? "\(config.http.host):\(config.http.port)")") },
+            logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: RuntimeService(runtime: runtime)), .init(service: app)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        log("stopped: \(coordinator.completed) checkpoint(s) taken, \(coordinator.failed) failed")
+    }
+}
+
+/// Runs `DaemonRuntime` as a service: on graceful shutdown (after the HTTP server,
+/// listed after it, has stopped taking events) it drains the log and checkpoints.
+struct RuntimeService: Service {
+    let runtime: DaemonRuntime
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        runtime.stop()
+    }
+}
+
+/// Alerts as JSON Lines on standard output, buffered and flushed by the runtime.
+final class AlertOutput: @unchecked Sendable {
+    private var buffer: [UInt8] = []
+
+    func write(_ alert: Alert) {
+        alert.writeJSON(into: &buffer)
+        buffer.append(0x0A)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    func flush() {
+        var offset = 0
+        while offset < buffer.count {
+            let count = buffer.withUnsafeBytes { Glibc.write(1, $0.baseAddress! + offset, $0.count - offset) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            offset += count
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}

@@ -1,0 +1,122 @@
+import CepheusCore
+import CepheusRuntime
+import CepheusState
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The daemon's matching side: one thread that consumes the ingest log from its
+/// checkpointed position through the same runtime `replay` uses (so replay, live and
+/// after-crash agree), sends alerts to the stdout receivers, and checkpoints every
+/// `checkpoint.interval` — and once more when it stops, after draining the log.
+final class DaemonRuntime: @unchecked Sendable {
+    private let session: ReplaySession
+    private let coordinator: CheckpointCoordinator
+    private let reader: IngestLogReader
+    private let sequencer: IngestSequencer
+    private let interval: Double
+    private let flushAlerts: () -> Void
+    private let log: (String) -> Void
+    private let stopping = Mutex(false)
+    private let readyFlag = Mutex(false)
+    private var thread: WorkerThread?
+    /// Log positions of the retained checkpoints, oldest first.
+    private var checkpointPositions: [Int64]
+    private let retain: Int
+
+    init(
+        session: ReplaySession, coordinator: CheckpointCoordinator, sequencer: IngestSequencer, logDirectory: String,
+        position: Int64, interval: Int64, retain: Int, flushAlerts: @escaping () -> Void, log: @escaping (String) -> Void
+    ) {
+        self.session = session
+        self.coordinator = coordinator
+        self.sequencer = sequencer
+        self.reader = IngestLogReader(directory: logDirectory, position: position)
+        self.interval = Double(interval) / 1000
+        self.retain = retain
+        self.flushAlerts = flushAlerts
+        self.log = log
+        checkpointPositions = [position]
+    }
+
+    /// State restored and the log being consumed.
+    var isReady: Bool { readyFlag.withLock { $0 } }
+
+    func start() {
+        let thread = WorkerThread { [self] in self.loop() }
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Drains what the log holds, takes the final checkpoint and returns.
+    func stop() {
+        stopping.withLock { $0 = true }
+        thread?.join()
+        thread = nil
+    }
+
+    private func loop() {
+        readyFlag.withLock { $0 = true }
+        var lastCheckpoint = CheckpointCoordinator.monotonicSeconds()
+        while true {
+            let stop = stopping.withLock { $0 }
+            let records: [(Int64, IngestRecord)]
+            do {
+                records = try reader.next(limit: 4096)
+            } catch {
+                log("error: \(error); the runtime stops reading the log")
+                break
+            }
+            for (_, record) in records {
+                switch record {
+                case .event(_, _, _, let bytes), .control(_, _, _, let bytes):
+                    session.feed(ArraySlice(bytes))
+                case .watermark:
+                    // Idle advances come with the idle-source work (issue 5, item 3).
+                    break
+                }
+            }
+            if records.isEmpty {
+                if stop { break }
+                flushAlerts()
+                usleep(2_000)
+            }
+            let now = CheckpointCoordinator.monotonicSeconds()
+            if now - lastCheckpoint >= interval {
+                checkpoint()
+                lastCheckpoint = now
+            }
+        }
+        checkpoint()
+    }
+
+    private func checkpoint() {
+        // Alerts first: every alert the checkpoint covers is out before it commits.
+        flushAlerts()
+        let position = reader.position
+        if let last = checkpointPositions.last, last == position, coordinator.completed > 0 { return }
+        let committed = coordinator.checkpoint(
+            write: { batch, drain in
+                let written = try session.writeCheckpoint(into: &batch, drainBytes: CheckpointCoordinator.drainBytes, drain: drain)
+                var manifest = session.manifest(source: "ingest-log", offset: position, written: written)
+                manifest.records = position
+                return manifest
+            },
+            report: log, onFailure: {})
+        guard committed != nil else { return }
+        session.checkpointCommitted()
+        checkpointPositions.append(position)
+        if checkpointPositions.count > retain { checkpointPositions.removeFirst(checkpointPositions.count - retain) }
+        do {
+            try sequencer.discard(before: checkpointPositions[0])
+        } catch {
+            log("cannot delete old ingest log segments: \(error)")
+        }
+    }
+}

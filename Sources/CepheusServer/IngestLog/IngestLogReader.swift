@@ -1,0 +1,101 @@
+import CepheusState
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Follows an ingest log from a position, reading only bytes it has not read: the
+/// daemon's runtime consumes the log through one. Not thread-safe; the writer may
+/// append concurrently (a frame not yet complete is read on a later call).
+public final class IngestLogReader {
+    public let directory: String
+    /// The position of the next record to return.
+    public private(set) var position: Int64
+    private var segmentStart: Int64 = -1
+    private var descriptor: Int32 = -1
+    private var fileOffset: Int64 = 0
+    private var buffer: [UInt8] = []
+
+    /// A reader whose first record is the one at `position`.
+    public init(directory: String, position: Int64) {
+        self.directory = directory
+        self.position = position
+    }
+
+    deinit {
+        if descriptor >= 0 { close(descriptor) }
+    }
+
+    private func segmentStarts() -> [Int64] {
+        ((try? FileSystem.list(directory)) ?? []).compactMap { $0.hasSuffix(".log") ? Int64($0.dropLast(4)) : nil }.sorted()
+    }
+
+    private func path(_ start: Int64) -> String {
+        let digits = String(start)
+        return directory + "/" + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".log"
+    }
+
+    /// Up to `limit` records from the current position (fewer, or none, when the log
+    /// has no more yet).
+    public func next(limit: Int) throws -> [(Int64, IngestRecord)] {
+        var result: [(Int64, IngestRecord)] = []
+        if descriptor < 0 {
+            let starts = segmentStarts()
+            guard let start = starts.last(where: { $0 <= position }) ?? starts.first else { return [] }
+            try open(segment: start)
+            // Skip to `position` within the segment.
+            var current = start
+            while current < position {
+                guard let payload = try nextPayload() else { return [] }
+                _ = payload
+                current += 1
+            }
+        }
+        while result.count < limit {
+            if let payload = try nextPayload() {
+                do {
+                    result.append((position, try IngestRecord.decode(payload)))
+                } catch {
+                    throw IngestLog.Failure("ingest log record \(position) is damaged: \(error)")
+                }
+                position += 1
+                continue
+            }
+            // The segment may be complete: move on when the next one starts here.
+            let starts = segmentStarts()
+            guard let next = starts.first(where: { $0 > segmentStart }), next <= position else { break }
+            try open(segment: next)
+        }
+        return result
+    }
+
+    private func open(segment start: Int64) throws {
+        if descriptor >= 0 { close(descriptor) }
+        let file = path(start)
+        descriptor = Glibc.open(file, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw IngestLog.Failure("cannot open \(file): \(String(cString: strerror(errno)))") }
+        segmentStart = start
+        fileOffset = 0
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// The next complete frame's payload, reading more of the file when needed.
+    private func nextPayload() throws -> [UInt8]? {
+        if let payload = IngestLog.frame(in: buffer, at: 0) {
+            let consumed = IngestLog.frameHeader + payload.count
+            let result = Array(payload)
+            buffer.removeFirst(consumed)
+            return result
+        }
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        let count = chunk.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(fileOffset)) }
+        guard count > 0 else { return nil }
+        fileOffset += Int64(count)
+        buffer += chunk[0..<count]
+        return try nextPayload()
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import CepheusServer
+import Dispatch
+
+/// `cepheus run`: the long-running daemon (spec/daemon.md).
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the alerting daemon: HTTP event ingest, durable state and checkpoints, alerts to stdout.",
+        discussion: """
+            Without --config it runs on the embedded defaults: rules from ./rules, state in
+            ./data, one source ({type: http}), the HTTP API on 127.0.0.1:8080, alerts to
+            stdout (docs/configuration.md). Every accepted event is appended to the ingest
+            log in the state directory before POST /v1/events answers 202; the runtime
+            consumes the log and checkpoints every checkpoint.interval, so after a kill it
+            restores the newest checkpoint and re-reads the log from there (same alerts,
+            same ids). SIGTERM or SIGINT: stop taking events, drain the log, take a final
+            checkpoint, exit 0.
+            Built so far: the http source, health, readiness and POST /v1/events, stdout
+            receivers. File and stdin sources, the rules API, hot reload, metrics and
+            webhook delivery come next (see the README).
+            Exit status: 0 after a graceful stop, 1 on an invalid configuration, 2 when
+            the daemon cannot start (state directory in use, port taken).
+            """
+    )
+
+    @Option(help: "The daemon configuration (YAML); without it, the embedded defaults.")
+    var config: String?
+
+    @Option(help: "Start from this savepoint instead of the newest checkpoint (state.restore_from).")
+    var fromSavepoint: String?
+
+    func run() throws {
+        var loaded = DaemonConfig()
+        if let config {
+            let (parsed, diagnostics) = DaemonConfigLoader.load(path: config)
+            for diagnostic in diagnostics { StandardError.write(diagnostic.description + "\n") }
+            guard let parsed else { throw ExitCode(1) }
+            loaded = parsed
+        }
+        let daemonConfig = loaded
+        let savepoint = fromSavepoint
+        let done = DispatchSemaphore(value: 0)
+        let outcome = DaemonOutcome()
+        Task {
+            do {
+                try await Daemon.run(config: daemonConfig, fromSavepoint: savepoint) { StandardError.write("cepheus: \($0)\n") }
+            } catch {
+                outcome.failure = "\(error)"
+            }
+            done.signal()
+        }
+        done.wait()
+        if let failure = outcome.failure {
+            StandardError.write("error: \(failure)\n")
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// Carries the daemon's failure from its task to the command.
+final class DaemonOutcome: @unchecked Sendable {
+    var failure: String?
+}
