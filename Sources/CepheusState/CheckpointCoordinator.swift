@@ -34,6 +34,11 @@ public final class CheckpointCoordinator {
         storage = CheckpointStorage(directory: directory, retain: retain)
     }
 
+    /// Closes the working database (at the end of a run; see `RocksStateStore.close`).
+    public func close() {
+        store?.close()
+    }
+
     /// Opens an empty working database (the previous working files are discarded;
     /// committed checkpoints are kept).
     public func startFresh() throws(StateStoreError) {

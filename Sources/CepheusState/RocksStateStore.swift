@@ -65,8 +65,23 @@ public final class RocksStateStore: StateStore, @unchecked Sendable {
         rocksdb_writeoptions_set_sync(syncedWrites, 1)
     }
 
-    deinit {
+    private var closed = false
+
+    /// Closes the database now (instead of when the last reference goes): a process
+    /// that exits must not have RocksDB closing on another thread while its static
+    /// destructors run. Every later operation fails.
+    public func close() {
+        guard !closed else { return }
+        closed = true
         rocksdb_close(database)
+    }
+
+    private func ensureOpen() throws(StateStoreError) {
+        if closed { throw StateStoreError("RocksDB at \(path) is closed") }
+    }
+
+    deinit {
+        if !closed { rocksdb_close(database) }
         rocksdb_readoptions_destroy(readOptions)
         rocksdb_writeoptions_destroy(checkpointedWrites)
         rocksdb_writeoptions_destroy(loggedWrites)
@@ -82,6 +97,7 @@ public final class RocksStateStore: StateStore, @unchecked Sendable {
     }
 
     public func get(_ key: [UInt8]) throws(StateStoreError) -> [UInt8]? {
+        try ensureOpen()
         var error: UnsafeMutablePointer<CChar>?
         var length = 0
         let value = key.withUnsafeBufferPointer { keyBytes in
@@ -101,6 +117,7 @@ public final class RocksStateStore: StateStore, @unchecked Sendable {
 
     public func write(_ batch: StateBatch, durability: Durability) throws(StateStoreError) {
         guard !batch.isEmpty else { return }
+        try ensureOpen()
         let writeBatch = rocksdb_writebatch_create()
         defer { rocksdb_writebatch_destroy(writeBatch) }
         for operation in batch.operations {
@@ -139,6 +156,7 @@ public final class RocksStateStore: StateStore, @unchecked Sendable {
     }
 
     public func scan(prefix: [UInt8], from start: [UInt8]?, _ body: ([UInt8], [UInt8]) throws -> Bool) throws {
+        try ensureOpen()
         let iterator = rocksdb_create_iterator(database, readOptions)!
         defer { rocksdb_iter_destroy(iterator) }
         let seek = start.map { StateKey.compare($0, prefix) > 0 ? $0 : prefix } ?? prefix
@@ -163,6 +181,7 @@ public final class RocksStateStore: StateStore, @unchecked Sendable {
 
     /// Writes the memtable to SST files.
     public func flush() throws(StateStoreError) {
+        try ensureOpen()
         let options = rocksdb_flushoptions_create()
         defer { rocksdb_flushoptions_destroy(options) }
         rocksdb_flushoptions_set_wait(options, 1)
@@ -174,6 +193,7 @@ public final class RocksStateStore: StateStore, @unchecked Sendable {
     /// A RocksDB checkpoint of the database in `directory` (which must not exist):
     /// the memtable is flushed, SST files are hard-linked, the rest copied.
     public func createCheckpoint(in directory: String) throws(StateStoreError) {
+        try ensureOpen()
         var error: UnsafeMutablePointer<CChar>?
         guard let checkpoint = rocksdb_checkpoint_object_create(database, &error) else {
             throw StateStoreError("RocksDB checkpoint failed in \(path): \(Self.take(error) ?? "unknown error")")
@@ -185,6 +205,7 @@ public final class RocksStateStore: StateStore, @unchecked Sendable {
 
     /// RocksDB's estimate of a property (e.g. `rocksdb.estimate-num-keys`).
     public func property(_ name: String) -> String? {
+        guard !closed else { return nil }
         guard let value = rocksdb_property_value(database, name) else { return nil }
         defer { rocksdb_free(value) }
         return String(cString: value)

@@ -155,13 +155,19 @@ struct ReplayCommand: ParsableCommand {
         if stateTtl != "auto" { session.engine?.stateTTL = DurationParser.milliseconds(stateTtl) }
         let memoryLimit = stateMemoryLimit.flatMap(SizeParser.bytes).map { Int($0) }
         var spillDirectory: String?
-        defer { if let spillDirectory { try? FileSystem.remove(spillDirectory) } }
+        var spillStore: RocksStateStore?
+        defer {
+            spillStore?.close()
+            if let spillDirectory { try? FileSystem.remove(spillDirectory) }
+        }
         if stateDir == nil, let memoryLimit {
             // Plain replay under a memory limit: spill into a temporary RocksDB.
             let directory = FileChecks.temporaryDirectory(prefix: "cepheus-spill")
             spillDirectory = directory
             do {
-                session.attach(store: try RocksStateStore(path: directory + "/db"), memoryLimit: memoryLimit)
+                let store = try RocksStateStore(path: directory + "/db")
+                spillStore = store
+                session.attach(store: store, memoryLimit: memoryLimit)
             } catch {
                 StandardError.write("error: \(error)\n")
                 throw ExitCode(2)
@@ -268,6 +274,7 @@ struct ReplayCommand: ParsableCommand {
         try session.read(&reader, checkpointEvery: checkpointEvery, checkpoint: checkpoint)
         checkpoint(reader.offset)
         session.finish()
+        coordinator.close()
         report("checkpoints: \(coordinator.completed) taken, \(coordinator.failed) failed")
         return session.counters
     }

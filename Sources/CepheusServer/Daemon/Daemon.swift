@@ -103,6 +103,7 @@ public enum Daemon {
                 services: [.init(service: RuntimeService(runtime: runtime)), .init(service: app)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        coordinator.close()
         log("stopped: \(coordinator.completed) checkpoint(s) taken, \(coordinator.failed) failed")
     }
 }

@@ -1,0 +1,113 @@
+import CepheusCore
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `cepheus run` end to end: events over HTTP, alerts on stdout, a kill -9 and a
+/// restart that re-derives every alert under its id, and a graceful SIGTERM.
+@Suite(.serialized) struct DaemonTests {
+    static func config(_ dir: String, port: Int, token: String? = nil) -> String {
+        """
+        state: {dir: \(dir)/data}
+        checkpoint: {interval: 1h}
+        rules: {paths: [\(CLI.packageRoot)/rules]}
+        http:
+          listen: 127.0.0.1:\(port)
+          max_body: 1MiB
+        \(token.map { "  token: \($0)" } ?? "")
+        """
+    }
+
+    static func waitUntilReady(port: Int) -> Bool {
+        for _ in 0..<200 {
+            if HTTPTestClient.request(port: port, method: "GET", path: "/readyz")?.status == 200 { return true }
+            usleep(50_000)
+        }
+        return false
+    }
+
+    static func ids(_ text: String) -> [String] {
+        text.split(separator: "\n").compactMap { line in
+            guard case .string(let id)? = (try? JSONReader.parse(String(line)))?[field: "id"] else { return nil }
+            return id
+        }
+    }
+
+    @Test func ingestsOverHTTPAndRecoversEveryAlertAfterAKill() throws {
+        let dir = CLI.makeTempDirectory()
+        let port = 20_000 + Int(getpid() % 20_000)
+        CLI.write(Self.config(dir, port: port), to: dir + "/cepheus.yaml")
+        // Events named "http" so that replay's default ids match the daemon's.
+        let events = dir + "/http"
+        #expect(CLI.run(["gen", "--events", "4000", "--keys", "40", "--output", events]).status == 0)
+        let body = Array(CLI.read(events).utf8)
+
+        let first = CrashRecoveryTests.spawn(["run", "--config", dir + "/cepheus.yaml"], stdoutPath: dir + "/alerts1", stderrPath: dir + "/log1")
+        #expect(Self.waitUntilReady(port: port), "\(CLI.read(dir + "/log1"))")
+        #expect(HTTPTestClient.request(port: port, method: "GET", path: "/healthz")?.status == 200)
+        let accepted = HTTPTestClient.request(port: port, method: "POST", path: "/v1/events", body: body)
+        #expect(accepted?.status == 202)
+        #expect(accepted?.body.contains(#""accepted":4000"#) == true, "\(accepted?.body ?? "")")
+        // Bad lines are rejected one by one; a body with no good line is a 400.
+        let mixed = HTTPTestClient.request(port: port, method: "POST", path: "/v1/events", body: Array("not json\n".utf8))
+        #expect(mixed?.status == 400)
+        #expect(mixed?.body.contains(#""line":1"#) == true)
+        let tooLarge = HTTPTestClient.request(port: port, method: "POST", path: "/v1/events", body: [UInt8](repeating: 0x20, count: 2 << 20))
+        #expect(tooLarge?.status == 413)
+        usleep(500_000)
+        kill(first, SIGKILL)
+        _ = CrashRecoveryTests.wait(first)
+        let beforeKill = Self.ids(CLI.read(dir + "/alerts1"))
+
+        // No checkpoint was taken (interval 1h): the restart re-reads the whole log.
+        let second = CrashRecoveryTests.spawn(["run", "--config", dir + "/cepheus.yaml"], stdoutPath: dir + "/alerts2", stderrPath: dir + "/log2")
+        #expect(Self.waitUntilReady(port: port), "\(CLI.read(dir + "/log2"))")
+        usleep(500_000)
+        kill(second, SIGTERM)
+        let status = CrashRecoveryTests.wait(second)
+        #expect(status == 0, "exit status \(status): \(CLI.read(dir + "/log2"))")
+        #expect(CLI.read(dir + "/log2").contains("1 checkpoint(s) taken"))
+        let afterRestart = Self.ids(CLI.read(dir + "/alerts2"))
+        #expect(!afterRestart.isEmpty)
+        #expect(Set(beforeKill).isSubset(of: Set(afterRestart)), "every alert before the kill is derived again, same id")
+        // The daemon's alerts are replay's (which also closes every window at the end).
+        let replay = CLI.run(["replay", "--rules", CLI.packageRoot + "/rules", "--events", events])
+        #expect(Set(afterRestart).isSubset(of: Set(Self.ids(replay.stdout))))
+
+        // A third start restores the final checkpoint and emits nothing again.
+        let third = CrashRecoveryTests.spawn(["run", "--config", dir + "/cepheus.yaml"], stdoutPath: dir + "/alerts3", stderrPath: dir + "/log3")
+        #expect(Self.waitUntilReady(port: port))
+        kill(third, SIGTERM)
+        #expect(CrashRecoveryTests.wait(third) == 0)
+        #expect(CLI.read(dir + "/log3").contains("restored checkpoint"))
+        #expect(Self.ids(CLI.read(dir + "/alerts3")).isEmpty)
+    }
+
+    @Test func aTokenGuardsTheEventsEndpoint() throws {
+        let dir = CLI.makeTempDirectory()
+        let port = 20_000 + Int((getpid() + 7) % 20_000)
+        CLI.write(Self.config(dir, port: port, token: "s3cret"), to: dir + "/cepheus.yaml")
+        let pid = CrashRecoveryTests.spawn(["run", "--config", dir + "/cepheus.yaml"], stdoutPath: dir + "/out", stderrPath: dir + "/err")
+        defer {
+            kill(pid, SIGTERM)
+            _ = CrashRecoveryTests.wait(pid)
+        }
+        #expect(Self.waitUntilReady(port: port), "\(CLI.read(dir + "/err"))")
+        let line = Array(#"{"ts":1,"type":"login","user":"a","ok":false}"#.utf8)
+        let denied = HTTPTestClient.request(port: port, method: "POST", path: "/v1/events", body: line)
+        #expect(denied?.status == 401)
+        #expect(denied?.body.contains(#""error""#) == true)
+        let allowed = HTTPTestClient.request(port: port, method: "POST", path: "/v1/events", body: line, headers: ["Authorization": "Bearer s3cret"])
+        #expect(allowed?.status == 202)
+    }
+
+    @Test func anInvalidConfigurationExitsOneWithEveryError() {
+        let dir = CLI.makeTempDirectory()
+        CLI.write("http: {listen: nowhere}\ncheckpoint: {retain: 0}\n", to: dir + "/bad.yaml")
+        let result = CLI.run(["run", "--config", dir + "/bad.yaml"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains(dir + "/bad.yaml:1:16: error:"), "\(result.stderr)")
+        #expect(result.stderr.contains(dir + "/bad.yaml:2:22: error:"), "\(result.stderr)")
+    }
+}
