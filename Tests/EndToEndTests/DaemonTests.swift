@@ -102,6 +102,52 @@ import Glibc
         #expect(allowed?.status == 202)
     }
 
+    /// The rules API: list, get, upsert (new versions), reject an invalid rule with the
+    /// check messages, delete; changes go through the ingest log, so they survive a kill.
+    @Test func rulesChangeThroughTheAPIAndSurviveAKill() throws {
+        let dir = CLI.makeTempDirectory()
+        let port = 20_000 + Int((getpid() + 13) % 20_000)
+        CLI.write(Self.config(dir, port: port), to: dir + "/cepheus.yaml")
+        let first = CrashRecoveryTests.spawn(["run", "--config", dir + "/cepheus.yaml"], stdoutPath: dir + "/out1", stderrPath: dir + "/err1")
+        #expect(Self.waitUntilReady(port: port), "\(CLI.read(dir + "/err1"))")
+        let list = HTTPTestClient.request(port: port, method: "GET", path: "/v1/rules")
+        #expect(list?.status == 200)
+        #expect(list?.body.contains(#""id":"brute-force-login","version":1"#) == true)
+        #expect(HTTPTestClient.request(port: port, method: "GET", path: "/v1/rules/nope")?.status == 404)
+        let rule = "id: quick\nkey: user\npattern:\n  - {name: a, where: type == \"login\"}\n"
+        let created = HTTPTestClient.request(port: port, method: "PUT", path: "/v1/rules/quick", body: Array(rule.utf8))
+        #expect(created?.status == 200)
+        #expect(created?.body.contains(#""version":1"#) == true, "\(created?.body ?? "")")
+        let changed = HTTPTestClient.request(
+            port: port, method: "PUT", path: "/v1/rules/quick",
+            body: Array(#"{"id":"quick","key":"user","pattern":[{"name":"a","where":"type == \"login\" && ok"}]}"#.utf8))
+        #expect(changed?.status == 200)
+        #expect(changed?.body.contains(#""version":2"#) == true, "\(changed?.body ?? "")")
+        let invalid = HTTPTestClient.request(port: port, method: "PUT", path: "/v1/rules/quick", body: Array("id: quick\npattern: []\n".utf8))
+        #expect(invalid?.status == 400)
+        #expect(invalid?.body.contains("'pattern' must be a non-empty list") == true, "\(invalid?.body ?? "")")
+        #expect(HTTPTestClient.request(port: port, method: "DELETE", path: "/v1/rules/card-testing")?.status == 204)
+        #expect(HTTPTestClient.request(port: port, method: "DELETE", path: "/v1/rules/card-testing")?.status == 404)
+        kill(first, SIGKILL)
+        _ = CrashRecoveryTests.wait(first)
+
+        // After the kill the log replays the changes in order: same versions.
+        let second = CrashRecoveryTests.spawn(["run", "--config", dir + "/cepheus.yaml"], stdoutPath: dir + "/out2", stderrPath: dir + "/err2")
+        defer {
+            kill(second, SIGTERM)
+            _ = CrashRecoveryTests.wait(second)
+        }
+        #expect(Self.waitUntilReady(port: port), "\(CLI.read(dir + "/err2"))")
+        var body = ""
+        for _ in 0..<100 {
+            body = HTTPTestClient.request(port: port, method: "GET", path: "/v1/rules/quick")?.body ?? ""
+            if body.contains(#""version":2"#) { break }
+            usleep(50_000)
+        }
+        #expect(body.contains(#""version":2"#), "\(body)")
+        #expect(HTTPTestClient.request(port: port, method: "GET", path: "/v1/rules/card-testing")?.status == 404)
+    }
+
     @Test func anInvalidConfigurationExitsOneWithEveryError() {
         let dir = CLI.makeTempDirectory()
         CLI.write("http: {listen: nowhere}\ncheckpoint: {retain: 0}\n", to: dir + "/bad.yaml")

@@ -91,9 +91,7 @@ public enum Daemon {
 
         var logger = Logger(label: "cepheus")
         logger.logLevel = .warning
-        let router = DaemonHTTP.router(config: config, sequencer: sequencer, acceptsEvents: config.sources.contains(.http)) {
-            runtime.isReady
-        }
+        let router = DaemonHTTP.router(config: config, sequencer: sequencer, acceptsEvents: config.sources.contains(.http), status: runtime.status)
         let app = Application(
             router: router, configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: "cepheus"),
             onServerRunning: { channel in log("listening on \(channel.localAddress?.description ?? "\(config.http.host):\(config.http.port)")") },

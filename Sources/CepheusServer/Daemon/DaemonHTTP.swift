@@ -1,4 +1,5 @@
 import CepheusCore
+import CepheusRules
 import CepheusRuntime
 import Hummingbird
 
@@ -7,7 +8,7 @@ import Hummingbird
 /// endpoint but /healthz, /readyz and /metrics needs `Authorization: Bearer TOKEN`.
 enum DaemonHTTP {
     static func router(
-        config: DaemonConfig, sequencer: IngestSequencer, acceptsEvents: Bool, ready: @escaping @Sendable () -> Bool
+        config: DaemonConfig, sequencer: IngestSequencer, acceptsEvents: Bool, status: RuntimeStatus
     ) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         let token = config.http.token
@@ -15,8 +16,9 @@ enum DaemonHTTP {
         let timeField = config.time.field
         router.get("/healthz") { _, _ in json(.ok, #"{"status":"ok"}"#) }
         router.get("/readyz") { _, _ in
-            ready() ? json(.ok, #"{"status":"ready"}"#) : json(.serviceUnavailable, #"{"status":"starting"}"#)
+            status.snapshot.ready ? json(.ok, #"{"status":"ready"}"#) : json(.serviceUnavailable, #"{"status":"starting"}"#)
         }
+        addRuleRoutes(to: router, config: config, sequencer: sequencer, status: status)
         router.post("/v1/events") { request, _ -> Response in
             if let denied = authorize(request, token: token) { return denied }
             guard acceptsEvents else { return failure(.notFound, "no {type: http} source is configured") }
@@ -56,14 +58,97 @@ enum DaemonHTTP {
         return router
     }
 
+    /// The rules API: changes go through the ingest log as control records (so a
+    /// restart replays them in order) and are answered once the runtime applied them.
+    static func addRuleRoutes(to router: Router<BasicRequestContext>, config: DaemonConfig, sequencer: IngestSequencer, status: RuntimeStatus) {
+        let token = config.http.token
+        let maxBody = Int(config.http.maxBody)
+        let receivers = Set(config.receivers.keys)
+        router.get("/v1/rules") { request, _ -> Response in
+            if let denied = authorize(request, token: token) { return denied }
+            let rules = status.snapshot.rules.map(describe)
+            return json(.ok, Value.object(JSONObject([("rules", .array(rules))])).jsonString)
+        }
+        router.get("/v1/rules/:id") { request, context -> Response in
+            if let denied = authorize(request, token: token) { return denied }
+            let id = context.parameters.get("id") ?? ""
+            guard let rule = status.snapshot.rules.first(where: { $0.id == id }) else { return failure(.notFound, "no rule with id '\(id)'") }
+            return json(.ok, describe(rule).jsonString)
+        }
+        router.put("/v1/rules/:id") { request, context -> Response in
+            if let denied = authorize(request, token: token) { return denied }
+            let id = context.parameters.get("id") ?? ""
+            let body: ByteBuffer
+            do { body = try await request.body.collect(upTo: maxBody) } catch {
+                return failure(.contentTooLarge, "the body is over http.max_body (\(maxBody) bytes)")
+            }
+            let text = String(decoding: body.readableBytesView, as: UTF8.self)
+            // JSON when the body is a JSON object, YAML otherwise.
+            let control: Value
+            let result: RuleLoadResult
+            if case .object? = try? JSONReader.parse(text) {
+                let rule = try JSONReader.parse(text)
+                result = RuleLoader.parse(json: rule, origin: "api", knownReceivers: receivers)
+                control = .object(JSONObject([("op", .string("upsert")), ("rule", rule)]))
+            } else {
+                result = RuleLoader.parse(yaml: text, file: "api", knownReceivers: receivers)
+                control = .object(JSONObject([("op", .string("upsert")), ("yaml", .string(text))]))
+            }
+            let errors = result.diagnostics.filter(\.isError).map(\.description)
+            if !errors.isEmpty { return failure(.badRequest, "invalid rule", messages: errors) }
+            guard result.rules.count == 1, let rule = result.rules.first else {
+                return failure(.badRequest, "the body must hold exactly one rule")
+            }
+            guard rule.id == id else { return failure(.badRequest, "the rule's id '\(rule.id)' is not the id in the path, '\(id)'") }
+            return await applyControl(control, id: id, sequencer: sequencer, status: status) { rules in
+                guard let applied = rules.first(where: { $0.id == id }) else { return failure(.internalServerError, "the upsert was not applied") }
+                return json(.ok, describe(applied).jsonString)
+            }
+        }
+        router.delete("/v1/rules/:id") { request, context -> Response in
+            if let denied = authorize(request, token: token) { return denied }
+            let id = context.parameters.get("id") ?? ""
+            guard status.snapshot.rules.contains(where: { $0.id == id }) else { return failure(.notFound, "no rule with id '\(id)'") }
+            let control = Value.object(JSONObject([("op", .string("delete")), ("id", .string(id))]))
+            return await applyControl(control, id: id, sequencer: sequencer, status: status) { _ in Response(status: .noContent) }
+        }
+    }
+
+    /// Appends a control record to the ingest log, waits for the runtime to apply it,
+    /// and answers with `respond(rules)`.
+    static func applyControl(
+        _ control: Value, id: String, sequencer: IngestSequencer, status: RuntimeStatus,
+        respond: ([LoadedRuleSummary]) -> Response
+    ) async -> Response {
+        let line = Array(Value.object(JSONObject([("$control", control)])).jsonString.utf8)
+        let next: Int64
+        do {
+            next = try sequencer.append([.control(source: "api", offset: 0, line: 0, bytes: line)])
+        } catch {
+            return failure(.serviceUnavailable, "cannot append to the ingest log: \(error)")
+        }
+        guard await status.waitUntilApplied(next) else {
+            return failure(.serviceUnavailable, "the change to rule '\(id)' is logged but not applied yet")
+        }
+        return respond(status.snapshot.rules)
+    }
+
+    static func describe(_ rule: LoadedRuleSummary) -> Value {
+        .object(JSONObject([
+            ("id", .string(rule.id)), ("version", .int(Int64(rule.version))), ("source", .string(rule.source)),
+            ("enabled", .bool(rule.enabled)), ("rule", rule.definition),
+        ]))
+    }
+
     static func authorize(_ request: Request, token: String?) -> Response? {
         guard let token else { return nil }
         if request.headers[.authorization] == "Bearer " + token { return nil }
         return failure(.unauthorized, "missing or wrong bearer token")
     }
 
-    static func failure(_ status: HTTPResponse.Status, _ message: String) -> Response {
-        json(status, Value.object(JSONObject([("error", .string(message)), ("messages", .array([.string(message)]))])).jsonString)
+    static func failure(_ status: HTTPResponse.Status, _ message: String, messages: [String]? = nil) -> Response {
+        let details = (messages ?? [message]).map { Value.string($0) }
+        return json(status, Value.object(JSONObject([("error", .string(message)), ("messages", .array(details))])).jsonString)
     }
 
     static func json(_ status: HTTPResponse.Status, _ text: String) -> Response {

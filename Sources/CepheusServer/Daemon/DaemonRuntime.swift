@@ -24,7 +24,9 @@ final class DaemonRuntime: @unchecked Sendable {
     private let flushAlerts: () -> Void
     private let log: (String) -> Void
     private let stopping = Mutex(false)
-    private let readyFlag = Mutex(false)
+    /// The applied position and the rules, for the HTTP side.
+    let status = RuntimeStatus()
+    private var publishedControlCount = -1
     private var thread: WorkerThread?
     /// Log positions of the retained checkpoints, oldest first.
     private var checkpointPositions: [Int64]
@@ -46,7 +48,19 @@ final class DaemonRuntime: @unchecked Sendable {
     }
 
     /// State restored and the log being consumed.
-    var isReady: Bool { readyFlag.withLock { $0 } }
+    var isReady: Bool { status.snapshot.ready }
+
+    /// Publishes the position and, when control records changed them, the rules.
+    private func publish() {
+        let counters = session.counters
+        let controls = counters.controlApplied + counters.controlRejected
+        var rules: [LoadedRuleSummary]?
+        if controls != publishedControlCount {
+            publishedControlCount = controls
+            rules = session.engine?.loadedRules ?? []
+        }
+        status.publish(position: reader.position, rules: rules)
+    }
 
     func start() {
         let thread = WorkerThread { [self] in self.loop() }
@@ -62,7 +76,7 @@ final class DaemonRuntime: @unchecked Sendable {
     }
 
     private func loop() {
-        readyFlag.withLock { $0 = true }
+        publish()
         var lastCheckpoint = CheckpointCoordinator.monotonicSeconds()
         while true {
             let stop = stopping.withLock { $0 }
@@ -82,6 +96,7 @@ final class DaemonRuntime: @unchecked Sendable {
                     break
                 }
             }
+            if !records.isEmpty { publish() }
             if records.isEmpty {
                 if stop { break }
                 flushAlerts()
