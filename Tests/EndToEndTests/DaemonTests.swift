@@ -148,6 +148,50 @@ import Glibc
         #expect(HTTPTestClient.request(port: port, method: "GET", path: "/v1/rules/card-testing")?.status == 404)
     }
 
+    /// A followed file source: lines appended while the daemon runs and while it is
+    /// down after a kill are each taken exactly once, with replay's ids.
+    @Test func followsAFileAcrossAKill() throws {
+        let dir = CLI.makeTempDirectory()
+        let port = 20_000 + Int((getpid() + 29) % 20_000)
+        CLI.write(Self.config(dir, port: port) + "\nsources: [{type: file, path: \(dir)/events.jsonl}]\n", to: dir + "/cepheus.yaml")
+        #expect(CLI.run(["gen", "--events", "3000", "--keys", "30", "--output", dir + "/all.jsonl"]).status == 0)
+        let all = CLI.read(dir + "/all.jsonl").split(separator: "\n", omittingEmptySubsequences: false).dropLast().map { $0 + "\n" }
+        #expect(all.count == 3000)
+        CLI.write(all[0..<1000].joined(), to: dir + "/events.jsonl")
+        let first = CrashRecoveryTests.spawn(["run", "--config", dir + "/cepheus.yaml"], stdoutPath: dir + "/out1", stderrPath: dir + "/err1")
+        #expect(Self.waitUntilReady(port: port), "\(CLI.read(dir + "/err1"))")
+        usleep(300_000)
+        let file = fopen(dir + "/events.jsonl", "a")!
+        fputs(all[1000..<2000].joined(), file)
+        fflush(file)
+        usleep(400_000)
+        kill(first, SIGKILL)
+        _ = CrashRecoveryTests.wait(first)
+        fputs(all[2000..<3000].joined(), file)
+        fclose(file)
+
+        let second = CrashRecoveryTests.spawn(["run", "--config", dir + "/cepheus.yaml"], stdoutPath: dir + "/out2", stderrPath: dir + "/err2")
+        #expect(Self.waitUntilReady(port: port), "\(CLI.read(dir + "/err2"))")
+        usleep(1_000_000)
+        kill(second, SIGTERM)
+        #expect(CrashRecoveryTests.wait(second) == 0, "\(CLI.read(dir + "/err2"))")
+        // The final checkpoint: every line in the log once, the source at its last line.
+        let inspect = CLI.run(["inspect", dir + "/data", "--json"])
+        let newest = try JSONReader.parse(inspect.stdout)[field: "checkpoints"]
+        guard case .array(let checkpoints)? = newest, let latest = checkpoints.first,
+              case .array(let sources)? = latest[field: "sources"] else {
+            Issue.record("no checkpoint: \(inspect.stdout) \(inspect.stderr)")
+            return
+        }
+        #expect(sources.contains { $0[field: "name"] == .string("ingest-log") && $0[field: "offset"] == .int(3000) }, "\(sources)")
+        #expect(sources.contains { $0[field: "name"] == .string("events.jsonl") && $0[field: "line"] == .int(3000) }, "\(sources)")
+        // Alerts carry replay's ids (the source is named after the file).
+        let seen = Set(Self.ids(CLI.read(dir + "/out1")) + Self.ids(CLI.read(dir + "/out2")))
+        #expect(!seen.isEmpty)
+        let replay = CLI.run(["replay", "--rules", CLI.packageRoot + "/rules", "--events", dir + "/events.jsonl"])
+        #expect(seen.isSubset(of: Set(Self.ids(replay.stdout))))
+    }
+
     @Test func anInvalidConfigurationExitsOneWithEveryError() {
         let dir = CLI.makeTempDirectory()
         CLI.write("http: {listen: nowhere}\ncheckpoint: {retain: 0}\n", to: dir + "/bad.yaml")

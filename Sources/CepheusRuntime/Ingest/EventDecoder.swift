@@ -38,6 +38,13 @@ public struct EventDecoder {
 
     /// Decodes one line; `line` is its 1-based number, also the event's sequence.
     public mutating func decode(_ bytes: ArraySlice<UInt8>, line: Int64) -> Decoded {
+        decode(bytes, sequence: line, idSource: nil, idLine: line)
+    }
+
+    /// Decodes one line whose sequence (input order) is `sequence`; an event without an
+    /// `id` gets `<idSource>:<idLine>` (the decoder's source name when `idSource` is nil).
+    public mutating func decode(_ bytes: ArraySlice<UInt8>, sequence: Int64, idSource: String?, idLine: Int64) -> Decoded {
+        let line = idLine
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return .blank }
         let parsed = bytes.withUnsafeBytes { raw in
             Result { () throws(JSONError) in try parser.parse(raw) }
@@ -67,12 +74,17 @@ public struct EventDecoder {
             idLength = parser.entry(index).length
         } else {
             idText.removeAll(keepingCapacity: true)
-            idText.append(contentsOf: sourcePrefix)
+            if let idSource {
+                idText.append(contentsOf: idSource.utf8)
+                idText.append(UInt8(ascii: ":"))
+            } else {
+                idText.append(contentsOf: sourcePrefix)
+            }
             Self.appendDecimal(line, to: &idText)
             idStart = idText.withUnsafeBytes { parser.appendString($0) }
             idLength = UInt32(idText.count)
         }
-        return .event(parser.makeEvent(idStart: idStart, idLength: idLength, timestamp: timestamp, sequence: line))
+        return .event(parser.makeEvent(idStart: idStart, idLength: idLength, timestamp: timestamp, sequence: sequence))
     }
 
     private static func appendDecimal(_ number: Int64, to bytes: inout [UInt8]) {

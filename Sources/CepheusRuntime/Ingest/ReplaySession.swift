@@ -167,13 +167,20 @@ public final class ReplaySession {
 
     /// Feeds one line (without its newline).
     public func feed(_ bytes: ArraySlice<UInt8>) {
+        feed(bytes, source: nil, sourceLine: 0)
+    }
+
+    /// Feeds one line that came from `source` (its line `sourceLine` there): an event
+    /// without an `id` gets `<source>:<sourceLine>` instead of this session's source
+    /// and line (the daemon, whose input interleaves several sources). One worker only.
+    public func feed(_ bytes: ArraySlice<UInt8>, source: String?, sourceLine: Int64) {
         line += 1
         if pool != nil {
             let parser = assigner!.worker(for: bytes, index: batch?.count ?? 0)
             appendToBatch { $0.append(bytes, parser: parser) }
             return
         }
-        switch decoder.decode(bytes, line: line) {
+        switch decoder.decode(bytes, sequence: line, idSource: source, idLine: source == nil ? line : sourceLine) {
         case .blank:
             break
         case .rejected(let reason):

@@ -37,9 +37,6 @@ public enum Daemon {
         let loaded = RuleLoader.load(paths: config.rules.paths, knownReceivers: Set(config.receivers.keys))
         for diagnostic in loaded.diagnostics { log(diagnostic.description) }
         log("\(loaded.rules.count) rule(s) loaded from \(config.rules.paths.joined(separator: ", "))")
-        for source in config.sources where source != .http {
-            log("note: source \(source) is not consumed yet in this release; only {type: http} is")
-        }
         let stdoutReceivers = Set(config.receivers.compactMap { $0.value == .stdout ? $0.key : nil })
         for (name, receiver) in config.receivers where receiver != .stdout {
             log("note: receiver \(name) is a webhook; webhook delivery comes in a later release")
@@ -83,11 +80,39 @@ public enum Daemon {
             log("warning: the ingest log ends at \(ingestLog.nextPosition), before the checkpoint's position \(position)")
         }
         let sequencer = IngestSequencer(log: ingestLog)
+        // Where each file source stands: the checkpoint's record, then every record of
+        // it that the log holds after the checkpoint (those are taken already).
+        var consumed: [String: (offset: Int64, line: Int64)] = [:]
+        for source in restored?.sources ?? [] where source.name != "ingest-log" { consumed[source.name] = (source.offset, source.line) }
+        var taken = consumed
+        let tail = IngestLogReader(directory: config.state.dir + "/log", position: position)
+        while true {
+            let records = try tail.next(limit: 65536)
+            if records.isEmpty { break }
+            for (_, record) in records {
+                if case .event(let source, let offset, let line, _) = record, source != "http" { taken[source] = (offset, line) }
+            }
+        }
+        var followers: [LineFollower] = []
+        for source in config.sources {
+            switch source {
+            case .file(let path, _):
+                let name = Self.baseName(path)
+                let at = taken[name] ?? (0, 0)
+                followers.append(LineFollower(file: path, name: name, offset: at.offset, line: at.line, report: log))
+            case .stdin:
+                followers.append(LineFollower(standardInput: log))
+            case .http:
+                break
+            }
+        }
         let runtime = DaemonRuntime(
             session: session, coordinator: coordinator, sequencer: sequencer, logDirectory: config.state.dir + "/log",
-            position: position, interval: config.checkpoint.interval, retain: config.checkpoint.retain,
+            position: position, sourcePositions: consumed, interval: config.checkpoint.interval, retain: config.checkpoint.retain,
             flushAlerts: { alerts.flush() }, log: log)
         runtime.start()
+        let sources = SourceReaders(followers: followers, sequencer: sequencer, log: log)
+        sources.start()
 
         var logger = Logger(label: "cepheus")
         logger.logLevel = .warning
@@ -98,11 +123,20 @@ public enum Daemon {
             logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: RuntimeService(runtime: runtime)), .init(service: app)],
+                services: [.init(service: RuntimeService(runtime: runtime)), .init(service: sources), .init(service: app)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         coordinator.close()
         log("stopped: \(coordinator.completed) checkpoint(s) taken, \(coordinator.failed) failed")
+    }
+}
+
+extension Daemon {
+    /// A file source's name (its default event ids are `NAME:LINE`, as in `replay`).
+    static func baseName(_ path: String) -> String {
+        let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
+        if let slash = trimmed.lastIndex(of: "/") { return String(trimmed[trimmed.index(after: slash)...]) }
+        return trimmed
     }
 }
 

@@ -28,14 +28,18 @@ final class DaemonRuntime: @unchecked Sendable {
     let status = RuntimeStatus()
     private var publishedControlCount = -1
     private var thread: WorkerThread?
+    /// Where each file or stdin source stood in the records consumed (checkpointed).
+    private var sourcePositions: [String: (offset: Int64, line: Int64)]
     /// Log positions of the retained checkpoints, oldest first.
     private var checkpointPositions: [Int64]
     private let retain: Int
 
     init(
         session: ReplaySession, coordinator: CheckpointCoordinator, sequencer: IngestSequencer, logDirectory: String,
-        position: Int64, interval: Int64, retain: Int, flushAlerts: @escaping () -> Void, log: @escaping (String) -> Void
+        position: Int64, sourcePositions: [String: (offset: Int64, line: Int64)], interval: Int64, retain: Int,
+        flushAlerts: @escaping () -> Void, log: @escaping (String) -> Void
     ) {
+        self.sourcePositions = sourcePositions
         self.session = session
         self.coordinator = coordinator
         self.sequencer = sequencer
@@ -89,7 +93,14 @@ final class DaemonRuntime: @unchecked Sendable {
             }
             for (_, record) in records {
                 switch record {
-                case .event(_, _, _, let bytes), .control(_, _, _, let bytes):
+                case .event(let source, let offset, let line, let bytes):
+                    if source == "http" {
+                        session.feed(ArraySlice(bytes))
+                    } else {
+                        session.feed(ArraySlice(bytes), source: source, sourceLine: line)
+                        sourcePositions[source] = (offset, line)
+                    }
+                case .control(_, _, _, let bytes):
                     session.feed(ArraySlice(bytes))
                 case .watermark:
                     // Idle advances come with the idle-source work (issue 5, item 3).
@@ -121,6 +132,9 @@ final class DaemonRuntime: @unchecked Sendable {
                 let written = try session.writeCheckpoint(into: &batch, drainBytes: CheckpointCoordinator.drainBytes, drain: drain)
                 var manifest = session.manifest(source: "ingest-log", offset: position, written: written)
                 manifest.records = position
+                for (name, at) in sourcePositions.sorted(by: { $0.key < $1.key }) {
+                    manifest.sources.append(CheckpointManifest.SourcePosition(name: name, offset: at.offset, line: at.line))
+                }
                 return manifest
             },
             report: log, onFailure: {})
