@@ -44,6 +44,7 @@ let package = Package(
             "CepheusCore", "CepheusRules", "CepheusRuntime", "CepheusState", "Yams",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "cepheus", dependencies: [

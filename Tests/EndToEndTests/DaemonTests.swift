@@ -192,6 +192,40 @@ import Glibc
         #expect(seen.isSubset(of: Set(Self.ids(replay.stdout))))
     }
 
+    /// Rule files are reloaded while the daemon runs: a changed file upserts (a new
+    /// version), a broken one keeps its previous rules, a removed one deletes them.
+    @Test func reloadsRuleFiles() throws {
+        let dir = CLI.makeTempDirectory()
+        let port = 20_000 + Int((getpid() + 41) % 20_000)
+        let rules = dir + "/rules"
+        #expect(system("mkdir -p \(rules) && cp \(CLI.packageRoot)/rules/*.yaml \(rules)/") == 0)
+        CLI.write(Self.config(dir, port: port).replacing(CLI.packageRoot + "/rules", with: rules), to: dir + "/cepheus.yaml")
+        let pid = CrashRecoveryTests.spawn(["run", "--config", dir + "/cepheus.yaml"], stdoutPath: dir + "/out", stderrPath: dir + "/err")
+        defer {
+            kill(pid, SIGTERM)
+            _ = CrashRecoveryTests.wait(pid)
+        }
+        #expect(Self.waitUntilReady(port: port), "\(CLI.read(dir + "/err"))")
+        func version(_ id: String) -> String {
+            HTTPTestClient.request(port: port, method: "GET", path: "/v1/rules/" + id)?.body ?? ""
+        }
+        func waitFor(_ condition: () -> Bool) -> Bool {
+            for _ in 0..<100 {
+                if condition() { return true }
+                usleep(100_000)
+            }
+            return false
+        }
+        let original = CLI.read(rules + "/brute-force-login.yaml")
+        CLI.write(original.replacing("severity: high", with: "severity: critical"), to: rules + "/brute-force-login.yaml")
+        #expect(waitFor { version("brute-force-login").contains(#""version":2"#) }, "\(CLI.read(dir + "/err"))")
+        CLI.write("id: broken\n", to: rules + "/broken.yaml")
+        #expect(waitFor { CLI.read(dir + "/err").contains("broken.yaml:1:1: error:") }, "\(CLI.read(dir + "/err"))")
+        unlink(rules + "/card-testing.yaml")
+        #expect(waitFor { HTTPTestClient.request(port: port, method: "GET", path: "/v1/rules/card-testing")?.status == 404 })
+        #expect(version("impossible-travel").contains(#""version":1"#), "unchanged files upsert nothing")
+    }
+
     @Test func anInvalidConfigurationExitsOneWithEveryError() {
         let dir = CLI.makeTempDirectory()
         CLI.write("http: {listen: nowhere}\ncheckpoint: {retain: 0}\n", to: dir + "/bad.yaml")

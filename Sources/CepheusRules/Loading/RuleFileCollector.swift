@@ -3,9 +3,9 @@ import Foundation
 /// Expands rule paths into rule files: a file stands for itself; a directory for every
 /// `*.yaml` / `*.yml` file under it, recursively, sorted by path. Hidden files and
 /// folders (names starting with `.`) are skipped.
-enum RuleFileCollector {
+public enum RuleFileCollector {
     /// The files of `path`, and each path that could not be read with the reason.
-    static func files(at path: String) -> (files: [String], failures: [(path: String, message: String)]) {
+    public static func files(at path: String) -> (files: [String], failures: [(path: String, message: String)]) {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else {

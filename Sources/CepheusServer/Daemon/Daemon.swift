@@ -113,6 +113,8 @@ public enum Daemon {
         runtime.start()
         let sources = SourceReaders(followers: followers, sequencer: sequencer, log: log)
         sources.start()
+        let watcher = RuleFileWatcher(
+            paths: config.rules.paths, initial: loaded.rules, receivers: Set(config.receivers.keys), sequencer: sequencer, log: log)
 
         var logger = Logger(label: "cepheus")
         logger.logLevel = .warning
@@ -123,7 +125,9 @@ public enum Daemon {
             logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: RuntimeService(runtime: runtime)), .init(service: sources), .init(service: app)],
+                services: [
+                    .init(service: RuntimeService(runtime: runtime)), .init(service: sources), .init(service: watcher), .init(service: app),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         coordinator.close()
