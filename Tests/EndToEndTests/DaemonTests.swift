@@ -100,6 +100,23 @@ import Glibc
         #expect(denied?.body.contains(#""error""#) == true)
         let allowed = HTTPTestClient.request(port: port, method: "POST", path: "/v1/events", body: line, headers: ["Authorization": "Bearer s3cret"])
         #expect(allowed?.status == 202)
+        // /metrics needs no token and carries the contract's names.
+        var metrics = ""
+        for _ in 0..<40 {
+            metrics = HTTPTestClient.request(port: port, method: "GET", path: "/metrics")?.body ?? ""
+            if metrics.contains("cepheus_events_total 1") { break }
+            usleep(100_000)
+        }
+        for name in [
+            "cepheus_events_total 1", "cepheus_events_late_total", #"cepheus_events_rejected_total{reason="http"}"#,
+            "cepheus_rules_loaded 9", #"cepheus_partial_matches{rule="brute-force-login"}"#,
+            #"cepheus_partial_matches_dropped_total{rule="brute-force-login"}"#, "cepheus_rule_reload_errors_total",
+            "cepheus_checkpoint_duration_seconds_bucket", "cepheus_last_checkpoint_timestamp_seconds",
+            "cepheus_watermark_lag_seconds", #"cepheus_alerts_delivered_total{receiver="console"}"#,
+            #"cepheus_alert_delivery_failures_total{receiver="console"}"#, #"cepheus_outbox_pending{receiver="console"}"#,
+        ] {
+            #expect(metrics.contains(name), "\(name) missing from:\n\(metrics)")
+        }
     }
 
     /// The rules API: list, get, upsert (new versions), reject an invalid rule with the

@@ -6,4 +6,6 @@ public struct RuleStatistics: Sendable {
     public var partialMatches: Int
     /// Keys with state.
     public var keys: Int
+    /// Partial matches the per-key cap dropped.
+    public var droppedPartialMatches: Int = 0
 }

@@ -87,7 +87,11 @@ public final class RuntimeEngine {
 
     /// Per rule: partial-match steps taken, live partial matches, keys with state.
     public var ruleStatistics: [RuleStatistics] {
-        slots.map { RuleStatistics(id: $0.rule.id, steps: $0.stats.steps, partialMatches: $0.partialMatchCount, keys: $0.states.count) }
+        slots.map {
+            RuleStatistics(
+                id: $0.rule.id, steps: $0.stats.steps, partialMatches: $0.partialMatchCount, keys: $0.states.count + $0.spilled.count,
+                droppedPartialMatches: $0.stats.droppedPartialMatches)
+        }
     }
 
     /// Live partial matches over all rules and keys.

@@ -42,13 +42,17 @@ public enum Daemon {
             log("note: receiver \(name) is a webhook; webhook delivery comes in a later release")
         }
         let alerts = AlertOutput()
+        let metrics = DaemonMetrics()
+        metrics.declare(stdoutReceivers: stdoutReceivers.sorted())
         let defaultReceivers = config.defaultReceivers
         let session = ReplaySession(
             rules: loaded.rules, sourceName: "http", outOfOrderness: config.time.outOfOrderness, timeField: config.time.field,
             sinks: .init(
                 alert: { alert in
                     let targets = alert.notify.isEmpty ? defaultReceivers : alert.notify
-                    if targets.contains(where: stdoutReceivers.contains) { alerts.write(alert) }
+                    let printedTo = targets.filter(stdoutReceivers.contains)
+                    if !printedTo.isEmpty { alerts.write(alert) }
+                    metrics.alert(rule: alert.rule, kind: alert.kind.rawValue, receivers: printedTo)
                 },
                 diagnostic: log))
         session.engine?.stateTTL = config.state.ttl
@@ -109,16 +113,17 @@ public enum Daemon {
         let runtime = DaemonRuntime(
             session: session, coordinator: coordinator, sequencer: sequencer, logDirectory: config.state.dir + "/log",
             position: position, sourcePositions: consumed, interval: config.checkpoint.interval, retain: config.checkpoint.retain,
-            flushAlerts: { alerts.flush() }, log: log)
+            metrics: metrics, flushAlerts: { alerts.flush() }, log: log)
         runtime.start()
         let sources = SourceReaders(followers: followers, sequencer: sequencer, log: log)
         sources.start()
         let watcher = RuleFileWatcher(
-            paths: config.rules.paths, initial: loaded.rules, receivers: Set(config.receivers.keys), sequencer: sequencer, log: log)
+            paths: config.rules.paths, initial: loaded.rules, receivers: Set(config.receivers.keys), sequencer: sequencer,
+            metrics: metrics, log: log)
 
         var logger = Logger(label: "cepheus")
         logger.logLevel = .warning
-        let router = DaemonHTTP.router(config: config, sequencer: sequencer, acceptsEvents: config.sources.contains(.http), status: runtime.status)
+        let router = DaemonHTTP.router(config: config, sequencer: sequencer, acceptsEvents: config.sources.contains(.http), status: runtime.status, metrics: metrics)
         let app = Application(
             router: router, configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: "cepheus"),
             onServerRunning: { channel in log("listening on \(channel.localAddress?.description ?? "\(config.http.host):\(config.http.port)")") },

@@ -8,7 +8,7 @@ import Hummingbird
 /// endpoint but /healthz, /readyz and /metrics needs `Authorization: Bearer TOKEN`.
 enum DaemonHTTP {
     static func router(
-        config: DaemonConfig, sequencer: IngestSequencer, acceptsEvents: Bool, status: RuntimeStatus
+        config: DaemonConfig, sequencer: IngestSequencer, acceptsEvents: Bool, status: RuntimeStatus, metrics: DaemonMetrics
     ) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         let token = config.http.token
@@ -19,6 +19,11 @@ enum DaemonHTTP {
             status.snapshot.ready ? json(.ok, #"{"status":"ready"}"#) : json(.serviceUnavailable, #"{"status":"starting"}"#)
         }
         addRuleRoutes(to: router, config: config, sequencer: sequencer, status: status)
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
+        }
         router.post("/v1/events") { request, _ -> Response in
             if let denied = authorize(request, token: token) { return denied }
             guard acceptsEvents else { return failure(.notFound, "no {type: http} source is configured") }
@@ -50,6 +55,7 @@ enum DaemonHTTP {
                     return failure(.serviceUnavailable, "cannot append to the ingest log: \(error)")
                 }
             }
+            metrics.rejectedAtIngest(errors.count)
             let summary = Value.object(JSONObject([
                 ("accepted", .int(Int64(accepted.count))), ("rejected", .int(Int64(errors.count))), ("errors", .array(errors)),
             ]))

@@ -24,6 +24,8 @@ final class DaemonRuntime: @unchecked Sendable {
     private let flushAlerts: () -> Void
     private let log: (String) -> Void
     private let stopping = Mutex(false)
+    private let metrics: DaemonMetrics
+    private var lastMetrics = 0.0
     /// The applied position and the rules, for the HTTP side.
     let status = RuntimeStatus()
     private var publishedControlCount = -1
@@ -37,8 +39,9 @@ final class DaemonRuntime: @unchecked Sendable {
     init(
         session: ReplaySession, coordinator: CheckpointCoordinator, sequencer: IngestSequencer, logDirectory: String,
         position: Int64, sourcePositions: [String: (offset: Int64, line: Int64)], interval: Int64, retain: Int,
-        flushAlerts: @escaping () -> Void, log: @escaping (String) -> Void
+        metrics: DaemonMetrics, flushAlerts: @escaping () -> Void, log: @escaping (String) -> Void
     ) {
+        self.metrics = metrics
         self.sourcePositions = sourcePositions
         self.session = session
         self.coordinator = coordinator
@@ -114,12 +117,22 @@ final class DaemonRuntime: @unchecked Sendable {
                 usleep(2_000)
             }
             let now = CheckpointCoordinator.monotonicSeconds()
+            if now - lastMetrics >= 1 {
+                lastMetrics = now
+                publishMetrics()
+            }
             if now - lastCheckpoint >= interval {
                 checkpoint()
                 lastCheckpoint = now
             }
         }
         checkpoint()
+        publishMetrics()
+    }
+
+    private func publishMetrics() {
+        let watermark = session.engine?.watermark
+        metrics.publish(counters: session.counters, rules: session.ruleStatistics, watermark: watermark == .min ? nil : watermark)
     }
 
     private func checkpoint() {
@@ -140,6 +153,7 @@ final class DaemonRuntime: @unchecked Sendable {
             report: log, onFailure: {})
         guard committed != nil else { return }
         session.checkpointCommitted()
+        metrics.checkpointed(seconds: coordinator.lastDuration)
         checkpointPositions.append(position)
         if checkpointPositions.count > retain { checkpointPositions.removeFirst(checkpointPositions.count - retain) }
         do {

@@ -32,7 +32,13 @@ final class RuleFileWatcher: Service, @unchecked Sendable {
     /// Polls and SIGHUP reloads run one at a time.
     private let serial = Mutex(())
 
-    init(paths: [String], initial: [Rule], receivers: Set<String>, sequencer: IngestSequencer, log: @escaping @Sendable (String) -> Void) {
+    private let metrics: DaemonMetrics
+
+    init(
+        paths: [String], initial: [Rule], receivers: Set<String>, sequencer: IngestSequencer, metrics: DaemonMetrics,
+        log: @escaping @Sendable (String) -> Void
+    ) {
+        self.metrics = metrics
         self.paths = paths
         self.receivers = receivers
         self.sequencer = sequencer
@@ -112,6 +118,7 @@ final class RuleFileWatcher: Service, @unchecked Sendable {
         let errors = result.diagnostics.filter(\.isError)
         if !errors.isEmpty {
             reloadErrors += 1
+            metrics.reloadFailed()
             for error in errors { log("\(error.description) (the previous rules of this file keep running)") }
             return []
         }
