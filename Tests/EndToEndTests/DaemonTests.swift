@@ -243,6 +243,30 @@ import Glibc
         #expect(version("impossible-travel").contains(#""version":1"#), "unchanged files upsert nothing")
     }
 
+    /// Savepoints of a running daemon: through the API and `cepheus savepoint --url`.
+    @Test func takesSavepointsWhileRunning() throws {
+        let dir = CLI.makeTempDirectory()
+        let port = 20_000 + Int((getpid() + 53) % 20_000)
+        CLI.write(Self.config(dir, port: port), to: dir + "/cepheus.yaml")
+        let pid = CrashRecoveryTests.spawn(["run", "--config", dir + "/cepheus.yaml"], stdoutPath: dir + "/out", stderrPath: dir + "/err")
+        defer {
+            kill(pid, SIGTERM)
+            _ = CrashRecoveryTests.wait(pid)
+        }
+        #expect(Self.waitUntilReady(port: port), "\(CLI.read(dir + "/err"))")
+        let line = Array(#"{"ts":1764000000000,"type":"login","user":"a","ok":false}"#.utf8)
+        #expect(HTTPTestClient.request(port: port, method: "POST", path: "/v1/events", body: line)?.status == 202)
+        let taken = CLI.run(["savepoint", "--url", "http://127.0.0.1:\(port)"])
+        #expect(taken.status == 0, "\(taken.stderr)")
+        let path = taken.stdout.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(path.hasPrefix(dir + "/data/savepoints/sp-"), "\(taken.stdout)")
+        #expect(FileManagerless.exists(path + "/MANIFEST.json"))
+        let listed = HTTPTestClient.request(port: port, method: "GET", path: "/v1/savepoints")
+        #expect(listed?.status == 200)
+        #expect(listed?.body.contains(path) == true, "\(listed?.body ?? "")")
+        #expect(CLI.run(["savepoint"]).status == 2, "one of --url and --state-dir is required")
+    }
+
     @Test func anInvalidConfigurationExitsOneWithEveryError() {
         let dir = CLI.makeTempDirectory()
         CLI.write("http: {listen: nowhere}\ncheckpoint: {retain: 0}\n", to: dir + "/bad.yaml")

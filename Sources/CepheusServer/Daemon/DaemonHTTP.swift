@@ -1,6 +1,7 @@
 import CepheusCore
 import CepheusRules
 import CepheusRuntime
+import CepheusState
 import Hummingbird
 
 /// The daemon's HTTP API (spec/daemon.md) on Hummingbird: health, readiness and event
@@ -19,6 +20,31 @@ enum DaemonHTTP {
             status.snapshot.ready ? json(.ok, #"{"status":"ready"}"#) : json(.serviceUnavailable, #"{"status":"starting"}"#)
         }
         addRuleRoutes(to: router, config: config, sequencer: sequencer, status: status)
+        router.post("/v1/savepoints") { request, _ -> Response in
+            if let denied = authorize(request, token: token) { return denied }
+            let name = "sp-\(CheckpointCoordinator.wallClockMilliseconds())"
+            switch await status.requestSavepoint(name: name) {
+            case .success(let path):
+                return json(.ok, Value.object(JSONObject([("id", .string(name)), ("path", .string(path))])).jsonString)
+            case .failure(let problem):
+                return failure(.internalServerError, problem.message)
+            }
+        }
+        router.get("/v1/savepoints") { request, _ -> Response in
+            if let denied = authorize(request, token: token) { return denied }
+            let directory = config.state.dir + "/savepoints"
+            var listed: [Value] = []
+            for name in ((try? FileSystem.list(directory)) ?? []) where !name.hasSuffix(".tmp") {
+                let path = directory + "/" + name
+                guard let bytes = try? FileSystem.read(path + "/" + CheckpointStorage.manifestName),
+                      let manifest = try? CheckpointManifest.decode(bytes) else { continue }
+                listed.append(.object(JSONObject([
+                    ("id", .string(name)), ("path", .string(path)), ("created_at", .int(manifest.createdAt)),
+                    ("keys", .int(Int64(manifest.keys))), ("partial_matches", .int(Int64(manifest.partialMatches))),
+                ])))
+            }
+            return json(.ok, Value.object(JSONObject([("savepoints", .array(listed))])).jsonString)
+        }
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

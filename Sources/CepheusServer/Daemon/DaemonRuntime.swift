@@ -125,6 +125,10 @@ final class DaemonRuntime: @unchecked Sendable {
                 checkpoint()
                 lastCheckpoint = now
             }
+            for (id, name) in status.pendingSavepoints() {
+                status.completeSavepoint(id, savepoint(name: name))
+                lastCheckpoint = CheckpointCoordinator.monotonicSeconds()
+            }
         }
         checkpoint()
         publishMetrics()
@@ -135,11 +139,27 @@ final class DaemonRuntime: @unchecked Sendable {
         metrics.publish(counters: session.counters, rules: session.ruleStatistics, watermark: watermark == .min ? nil : watermark)
     }
 
-    private func checkpoint() {
+    /// A checkpoint now, kept as the savepoint `name` (files hard-linked).
+    private func savepoint(name: String) -> Result<String, RuntimeStatus.SavepointFailure> {
+        checkpoint(force: true)
+        guard let manifest = coordinator.last, let newest = coordinator.storage.checkpointDirectories().first, newest.id == manifest.id else {
+            return .failure(.init(message: "the checkpoint for the savepoint failed (see the log)"))
+        }
+        do {
+            let path = try coordinator.storage.savepoint(
+                from: newest, manifest: manifest, name: name, wallClock: CheckpointCoordinator.wallClockMilliseconds())
+            log("savepoint \(name) at \(path)")
+            return .success(path)
+        } catch {
+            return .failure(.init(message: "\(error)"))
+        }
+    }
+
+    private func checkpoint(force: Bool = false) {
         // Alerts first: every alert the checkpoint covers is out before it commits.
         flushAlerts()
         let position = reader.position
-        if let last = checkpointPositions.last, last == position, coordinator.completed > 0 { return }
+        if !force, let last = checkpointPositions.last, last == position, coordinator.completed > 0 { return }
         let committed = coordinator.checkpoint(
             write: { batch, drain in
                 let written = try session.writeCheckpoint(into: &batch, drainBytes: CheckpointCoordinator.drainBytes, drain: drain)
