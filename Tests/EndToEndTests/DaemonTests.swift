@@ -267,6 +267,36 @@ import Glibc
         #expect(CLI.run(["savepoint"]).status == 2, "one of --url and --state-dir is required")
     }
 
+    /// On a quiet stream the watermark advances at wall-clock rate after idle_timeout,
+    /// so an absence rule fires without any later event.
+    @Test func anAbsenceRuleFiresOnAQuietStream() throws {
+        let dir = CLI.makeTempDirectory()
+        let port = 20_000 + Int((getpid() + 67) % 20_000)
+        #expect(system("mkdir -p \(dir)/r") == 0)
+        let rule = "id: no-b-after-a\nkey: user\nwithin: 2s\npattern:\n  - {name: a, where: type == \"A\"}\n  - {name: b, where: type == \"B\", absent: true}\n"
+        CLI.write(rule, to: dir + "/r/absent.yaml")
+        CLI.write("state: {dir: \(dir)/data}\nrules: {paths: [\(dir)/r]}\ntime: {idle_timeout: 1s}\nhttp: {listen: 127.0.0.1:\(port)}\n", to: dir + "/cepheus.yaml")
+        let pid = CrashRecoveryTests.spawn(["run", "--config", dir + "/cepheus.yaml"], stdoutPath: dir + "/out", stderrPath: dir + "/err")
+        defer {
+            kill(pid, SIGTERM)
+            _ = CrashRecoveryTests.wait(pid)
+        }
+        #expect(Self.waitUntilReady(port: port), "\(CLI.read(dir + "/err"))")
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let ts = Int64(now.tv_sec) * 1000
+        let event = Array(#"{"ts":\#(ts),"type":"A","user":"quiet"}"#.utf8)
+        #expect(HTTPTestClient.request(port: port, method: "POST", path: "/v1/events", body: event)?.status == 202)
+        var alerts: [String] = []
+        for _ in 0..<100 {
+            alerts = Self.ids(CLI.read(dir + "/out"))
+            if !alerts.isEmpty { break }
+            usleep(100_000)
+        }
+        #expect(alerts.count == 1, "no alert 10 s after the only event: \(CLI.read(dir + "/err"))")
+        #expect(CLI.read(dir + "/out").contains(#""rule":"no-b-after-a""#))
+    }
+
     @Test func anInvalidConfigurationExitsOneWithEveryError() {
         let dir = CLI.makeTempDirectory()
         CLI.write("http: {listen: nowhere}\ncheckpoint: {retain: 0}\n", to: dir + "/bad.yaml")

@@ -210,6 +210,13 @@ public final class ReplaySession {
         }
     }
 
+    /// A watermark advance recorded in the input (the daemon's idle advance): counts as
+    /// one record of the input, like a line. One worker only.
+    public func feedWatermark(_ time: Int64) {
+        line += 1
+        if let advanced = watermark.advance(to: time) { consume(.watermark(advanced)) }
+    }
+
     /// Ends the input: the watermark jumps to +infinity (and the workers stop).
     public func finish() {
         if let pool {

@@ -26,6 +26,14 @@ public struct WatermarkTracker: Sendable {
         return next
     }
 
+    /// Moves the watermark to `time` without an event (an idle input's advance);
+    /// returns the new watermark if it moved.
+    public mutating func advance(to time: Int64) -> Int64? {
+        guard time > current else { return nil }
+        current = time
+        return time
+    }
+
     /// Restores a tracker (checkpoints).
     public init(outOfOrderness: Int64, maxTimestamp: Int64?, current: Int64) {
         self.outOfOrderness = outOfOrderness

@@ -41,6 +41,9 @@ public enum Daemon {
         for (name, receiver) in config.receivers where receiver != .stdout {
             log("note: receiver \(name) is a webhook; webhook delivery comes in a later release")
         }
+        if config.time.mode == .processing {
+            log("note: time.mode processing is not built yet; the daemon runs in event time")
+        }
         let alerts = AlertOutput()
         let metrics = DaemonMetrics()
         metrics.declare(stdoutReceivers: stdoutReceivers.sorted())
@@ -117,6 +120,8 @@ public enum Daemon {
         runtime.start()
         let sources = SourceReaders(followers: followers, sequencer: sequencer, log: log)
         sources.start()
+        let idleClock = IdleWatermarkClock(
+            sequencer: sequencer, idleTimeout: config.time.idleTimeout, currentWatermark: { runtime.watermark }, log: log)
         let watcher = RuleFileWatcher(
             paths: config.rules.paths, initial: loaded.rules, receivers: Set(config.receivers.keys), sequencer: sequencer,
             metrics: metrics, log: log)
@@ -131,7 +136,8 @@ public enum Daemon {
         let group = ServiceGroup(
             configuration: .init(
                 services: [
-                    .init(service: RuntimeService(runtime: runtime)), .init(service: sources), .init(service: watcher), .init(service: app),
+                    .init(service: RuntimeService(runtime: runtime)), .init(service: sources), .init(service: watcher),
+                    .init(service: idleClock), .init(service: app),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

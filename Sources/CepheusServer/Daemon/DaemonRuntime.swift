@@ -58,6 +58,12 @@ final class DaemonRuntime: @unchecked Sendable {
     var isReady: Bool { status.snapshot.ready }
 
     /// Publishes the position and, when control records changed them, the rules.
+    /// The watermark the runtime has reached (`nil` before the first event).
+    var watermark: Int64? {
+        let value = status.snapshot.watermark
+        return value == .min ? nil : value
+    }
+
     private func publish() {
         let counters = session.counters
         let controls = counters.controlApplied + counters.controlRejected
@@ -66,7 +72,7 @@ final class DaemonRuntime: @unchecked Sendable {
             publishedControlCount = controls
             rules = session.engine?.loadedRules ?? []
         }
-        status.publish(position: reader.position, rules: rules)
+        status.publish(position: reader.position, rules: rules, watermark: session.engine?.watermark ?? .min)
     }
 
     func start() {
@@ -105,9 +111,8 @@ final class DaemonRuntime: @unchecked Sendable {
                     }
                 case .control(_, _, _, let bytes):
                     session.feed(ArraySlice(bytes))
-                case .watermark:
-                    // Idle advances come with the idle-source work (issue 5, item 3).
-                    break
+                case .watermark(let time):
+                    session.feedWatermark(time)
                 }
             }
             if !records.isEmpty { publish() }

@@ -1,4 +1,5 @@
 import CepheusCore
+import CepheusState
 import Synchronization
 
 /// Appends what the sources take to the ingest log, one writer at a time, and wakes
@@ -7,6 +8,11 @@ import Synchronization
 final class IngestSequencer: Sendable {
     private let log: Mutex<IngestLogBox>
     private let signal = Mutex<Int64>(0)
+    /// Monotonic seconds of the last event or control record appended.
+    private let lastInput = Mutex<Double>(CheckpointCoordinator.monotonicSeconds())
+
+    /// Seconds since an event or control record was last appended.
+    var secondsSinceInput: Double { CheckpointCoordinator.monotonicSeconds() - lastInput.withLock { $0 } }
 
     /// Holds the non-Sendable log inside the mutex.
     struct IngestLogBox: @unchecked Sendable {
@@ -25,6 +31,9 @@ final class IngestSequencer: Sendable {
             return box.log.nextPosition
         }
         signal.withLock { $0 = next }
+        if records.contains(where: { if case .watermark = $0 { return false } else { return true } }) {
+            lastInput.withLock { $0 = CheckpointCoordinator.monotonicSeconds() }
+        }
         return next
     }
 

@@ -8,6 +8,7 @@ final class RuntimeStatus: Sendable {
         var appliedPosition: Int64 = 0
         var rules: [LoadedRuleSummary] = []
         var ready = false
+        var watermark: Int64 = .min
     }
 
     private let state = Mutex(Snapshot())
@@ -54,9 +55,10 @@ final class RuntimeStatus: Sendable {
 
     var snapshot: Snapshot { state.withLock { $0 } }
 
-    func publish(position: Int64, rules: [LoadedRuleSummary]?) {
+    func publish(position: Int64, rules: [LoadedRuleSummary]?, watermark: Int64) {
         state.withLock { snapshot in
             snapshot.appliedPosition = position
+            snapshot.watermark = watermark
             if let rules { snapshot.rules = rules }
             snapshot.ready = true
         }
