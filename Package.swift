@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "CepheusStateTests", dependencies: ["CepheusState", "CepheusCore"]),
         .testTarget(name: "CepheusServerTests", dependencies: ["CepheusServer", "CepheusRules"]),
         .testTarget(name: "CepheusRuntimeTests", dependencies: ["CepheusRuntime", "CepheusState"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["CepheusCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["CepheusCore", "CepheusServer"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CepheusCore
+import CepheusServer
 import CepheusState
 
 /// `cepheus savepoint --state-dir DIR`: keep the newest checkpoint as a savepoint.

@@ -29,17 +29,7 @@ struct BinaryHeap<Element: HeapOrdered> {
         heap.removeAll(where: predicate)
         var index = heap.count / 2 - 1
         while index >= 0 {
-            var parent = index
-            let n = heap.count
-            while true {
-                let left = 2 * parent + 1
-                if left >= n { break }
-                var smallest = left
-                if left + 1 < n && Element.heapPrecedes(heap[left + 1], heap[left]) { smallest = left + 1 }
-                guard Element.heapPrecedes(heap[smallest], heap[parent]) else { break }
-                heap.swapAt(parent, smallest)
-                parent = smallest
-            }
+            siftDown(from: index)
             index -= 1
         }
     }
@@ -50,7 +40,14 @@ struct BinaryHeap<Element: HeapOrdered> {
         let last = heap.removeLast()
         if heap.isEmpty { return first }
         heap[0] = last
-        var parent = 0
+        siftDown(from: 0)
+        return first
+    }
+
+    /// Moves the element at `index` down until neither child precedes it.
+    @inline(__always)
+    private mutating func siftDown(from index: Int) {
+        var parent = index
         let n = heap.count
         while true {
             let left = 2 * parent + 1
@@ -61,6 +58,5 @@ struct BinaryHeap<Element: HeapOrdered> {
             heap.swapAt(parent, smallest)
             parent = smallest
         }
-        return first
     }
 }

@@ -3,19 +3,24 @@ import Glibc
 #endif
 
 /// A small HTTP/1.1 client for the commands that talk to a running daemon
-/// (`cepheus savepoint --url`): plain `http://` only, one request per connection.
-enum PlainHTTPClient {
-    struct Response {
-        var status: Int
-        var body: String
+/// (`cepheus savepoint --url`) and the end-to-end tests: plain `http://` only, one
+/// request per connection.
+public enum PlainHTTPClient {
+    /// A status and the body as text.
+    public struct Response: Sendable {
+        public var status: Int
+        public var body: String
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+    /// Why a request could not be made.
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
-    /// `POST`s or `GET`s `url` + `path` and returns the response.
-    static func request(_ method: String, url: String, path: String, token: String?, body: [UInt8] = []) throws -> Response {
+    /// Sends `method` to `url` + `path` (with extra `headers`) and returns the response.
+    public static func request(
+        _ method: String, url: String, path: String, token: String? = nil, headers: [String: String] = [:], body: [UInt8] = []
+    ) throws -> Response {
         guard url.hasPrefix("http://") else { throw Failure(description: "only http:// URLs are supported here, not '\(url)'") }
         var rest = url.dropFirst("http://".count)
         if rest.hasSuffix("/") { rest = rest.dropLast() }
@@ -42,6 +47,7 @@ enum PlainHTTPClient {
         }
         var head = "\(method) \(prefix)\(path) HTTP/1.1\r\nHost: \(hostPort)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
         if let token { head += "Authorization: Bearer \(token)\r\n" }
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
         let request = Array((head + "\r\n").utf8) + body
         var sent = 0
         while sent < request.count {
