@@ -52,6 +52,7 @@ let package = Package(
         .executableTarget(name: "cepheus", dependencies: [
             "CepheusCore", "CepheusRules", "CepheusMatcher", "CepheusRuntime", "CepheusState", "CepheusServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
             "Yams",
         ], linkerSettings: [
             // jemalloc instead of glibc's malloc: events are allocated on one thread and

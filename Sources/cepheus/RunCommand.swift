@@ -1,6 +1,7 @@
 import ArgumentParser
 import CepheusServer
 import Dispatch
+import Logging
 
 /// `cepheus run`: the long-running daemon (spec/daemon.md).
 struct RunCommand: ParsableCommand {
@@ -30,6 +31,13 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Start from this savepoint instead of the newest checkpoint (state.restore_from).")
     var fromSavepoint: String?
 
+    @Option(help: "Log lines on standard error as text (cepheus: MESSAGE) or json (one object a line, through swift-log).")
+    var logFormat: String = "text"
+
+    func validate() throws {
+        guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
+    }
+
     func run() throws {
         var loaded = DaemonConfig()
         if let config {
@@ -40,11 +48,19 @@ struct RunCommand: ParsableCommand {
         }
         let daemonConfig = loaded
         let savepoint = fromSavepoint
+        let log: @Sendable (String) -> Void
+        if logFormat == "json" {
+            LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+            let logger = Logger(label: "cepheus")
+            log = { logger.info("\($0)") }
+        } else {
+            log = { StandardError.write("cepheus: \($0)\n") }
+        }
         let done = DispatchSemaphore(value: 0)
         let outcome = DaemonOutcome()
         Task {
             do {
-                try await Daemon.run(config: daemonConfig, fromSavepoint: savepoint) { StandardError.write("cepheus: \($0)\n") }
+                try await Daemon.run(config: daemonConfig, fromSavepoint: savepoint, log: log)
             } catch {
                 outcome.failure = "\(error)"
             }

@@ -297,6 +297,28 @@ import Glibc
         #expect(CLI.read(dir + "/out").contains(#""rule":"no-b-after-a""#))
     }
 
+    /// `--log-format json`: one JSON object a line on stderr, through swift-log.
+    @Test func logsAsJSONLines() throws {
+        let dir = CLI.makeTempDirectory()
+        let port = 20_000 + Int((getpid() + 79) % 20_000)
+        CLI.write(Self.config(dir, port: port), to: dir + "/cepheus.yaml")
+        let pid = CrashRecoveryTests.spawn(
+            ["run", "--config", dir + "/cepheus.yaml", "--log-format", "json"], stdoutPath: dir + "/out", stderrPath: dir + "/err")
+        #expect(Self.waitUntilReady(port: port), "\(CLI.read(dir + "/err"))")
+        kill(pid, SIGTERM)
+        #expect(CrashRecoveryTests.wait(pid) == 0)
+        let lines = CLI.read(dir + "/err").split(separator: "\n")
+        #expect(lines.count >= 3, "\(lines)")
+        for line in lines {
+            let object = try JSONReader.parse(String(line))
+            #expect(object[field: "level"] == .string("info"), "\(line)")
+            #expect(object[field: "ts"]?.stringValue?.hasSuffix("Z") == true, "\(line)")
+        }
+        #expect(lines.contains { $0.contains("rule(s) loaded") })
+        #expect(lines.contains { $0.contains("checkpoint(s) taken") })
+        #expect(CLI.run(["run", "--log-format", "xml"]).status == 2)
+    }
+
     @Test func anInvalidConfigurationExitsOneWithEveryError() {
         let dir = CLI.makeTempDirectory()
         CLI.write("http: {listen: nowhere}\ncheckpoint: {retain: 0}\n", to: dir + "/bad.yaml")
