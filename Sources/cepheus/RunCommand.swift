@@ -7,7 +7,7 @@ import Logging
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the alerting daemon: HTTP event ingest, durable state and checkpoints, alerts to stdout.",
+        abstract: "Run the alerting daemon: HTTP, file and stdin sources, durable state and checkpoints, alerts to stdout.",
         discussion: """
             Without --config it runs on the embedded defaults: rules from ./rules, state in
             ./data, one source ({type: http}), the HTTP API on 127.0.0.1:8080, alerts to
@@ -17,9 +17,11 @@ struct RunCommand: ParsableCommand {
             restores the newest checkpoint and re-reads the log from there (same alerts,
             same ids). SIGTERM or SIGINT: stop taking events, drain the log, take a final
             checkpoint, exit 0.
-            Built so far: the http source, health, readiness and POST /v1/events, stdout
-            receivers. File and stdin sources, the rules API, hot reload, metrics and
-            webhook delivery come next (see the README).
+            Built so far: http, followed-file (tail -F) and stdin sources; GET /healthz,
+            /readyz and /metrics; POST /v1/events; the rules API; savepoints through
+            POST /v1/savepoints; rule files reloaded on change and on SIGHUP; the idle
+            watermark advance; stdout receivers (docs/operations.md). Per-source
+            watermarks, the control stream and webhook delivery come next.
             Exit status: 0 after a graceful stop, 1 on an invalid configuration, 2 when
             the daemon cannot start (state directory in use, port taken).
             """
