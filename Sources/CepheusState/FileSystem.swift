@@ -135,6 +135,13 @@ public enum FileSystem {
         if fsync(fd) != 0 { throw failure("sync", path) }
     }
 
+    /// The last component of `path` (a trailing `/` ignored).
+    public static func baseName(_ path: String) -> String {
+        let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
+        if let slash = trimmed.lastIndex(of: "/") { return String(trimmed[trimmed.index(after: slash)...]) }
+        return trimmed
+    }
+
     public static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CepheusState
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -22,11 +23,7 @@ enum FileChecks {
         return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
     }
 
-    static func baseName(_ path: String) -> String {
-        let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
-        if let slash = trimmed.lastIndex(of: "/") { return String(trimmed[trimmed.index(after: slash)...]) }
-        return trimmed
-    }
+    static func baseName(_ path: String) -> String { FileSystem.baseName(path) }
 
     static func directory(of path: String) -> String {
         if let slash = path.lastIndex(of: "/") { return slash == path.startIndex ? "/" : String(path[..<slash]) }

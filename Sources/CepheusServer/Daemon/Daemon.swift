@@ -104,7 +104,7 @@ public enum Daemon {
         for source in config.sources {
             switch source {
             case .file(let path, _):
-                let name = Self.baseName(path)
+                let name = FileSystem.baseName(path)  // default ids `NAME:LINE`, as in replay
                 let at = taken[name] ?? (0, 0)
                 followers.append(LineFollower(file: path, name: name, offset: at.offset, line: at.line, report: log))
             case .stdin:
@@ -143,15 +143,6 @@ public enum Daemon {
         try await group.run()
         coordinator.close()
         log("stopped: \(coordinator.completed) checkpoint(s) taken, \(coordinator.failed) failed")
-    }
-}
-
-extension Daemon {
-    /// A file source's name (its default event ids are `NAME:LINE`, as in `replay`).
-    static func baseName(_ path: String) -> String {
-        let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
-        if let slash = trimmed.lastIndex(of: "/") { return String(trimmed[trimmed.index(after: slash)...]) }
-        return trimmed
     }
 }
 

@@ -46,9 +46,7 @@ public final class IngestLog {
         self.segmentBytes = max(segmentBytes, 4096)
         do {
             try FileSystem.createDirectories(directory)
-            segmentStarts = try FileSystem.list(directory).compactMap { name in
-                name.hasSuffix(".log") ? Int64(name.dropLast(4)) : nil
-            }.sorted()
+            segmentStarts = try Self.segmentStarts(in: directory)
         } catch {
             throw Failure("cannot open the ingest log in \(directory): \(error)")
         }
@@ -74,9 +72,17 @@ public final class IngestLog {
         if descriptor >= 0 { close(descriptor) }
     }
 
-    private func segmentPath(_ start: Int64) -> String {
+    private func segmentPath(_ start: Int64) -> String { Self.segmentPath(directory, start) }
+
+    /// The file of the segment whose first record is at `start`.
+    static func segmentPath(_ directory: String, _ start: Int64) -> String {
         let digits = String(start)
         return directory + "/" + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".log"
+    }
+
+    /// The first positions of the segments in `directory`, oldest first.
+    static func segmentStarts(in directory: String) throws(StateStoreError) -> [Int64] {
+        try FileSystem.list(directory).compactMap { name in name.hasSuffix(".log") ? Int64(name.dropLast(4)) : nil }.sorted()
     }
 
     private func openSegment(startingAt start: Int64) throws(Failure) {

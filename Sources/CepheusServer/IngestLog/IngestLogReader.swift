@@ -30,14 +30,9 @@ public final class IngestLogReader {
         if descriptor >= 0 { close(descriptor) }
     }
 
-    private func segmentStarts() -> [Int64] {
-        ((try? FileSystem.list(directory)) ?? []).compactMap { $0.hasSuffix(".log") ? Int64($0.dropLast(4)) : nil }.sorted()
-    }
+    private func segmentStarts() -> [Int64] { (try? IngestLog.segmentStarts(in: directory)) ?? [] }
 
-    private func path(_ start: Int64) -> String {
-        let digits = String(start)
-        return directory + "/" + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".log"
-    }
+    private func path(_ start: Int64) -> String { IngestLog.segmentPath(directory, start) }
 
     /// Up to `limit` records from the current position (fewer, or none, when the log
     /// has no more yet).
