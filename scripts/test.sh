@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 
 scripts/setup.sh
 
+echo "== Dockerfile: hadolint" >&2
+scripts/lint-dockerfile.sh
+
 echo "== swift test" >&2
 swift test 2>&1 | tail -n 40
 

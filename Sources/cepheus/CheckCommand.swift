@@ -14,20 +14,28 @@ struct CheckCommand: ParsableCommand {
             errors (warnings allowed), 1 when there are, 2 on bad usage or an
             unreadable path. With --config, the daemon configuration is validated too (every
             problem as FILE:LINE:COL: error:, exit 1) and alert.notify names are checked
-            against the receivers it defines (plus the built-in console).
+            against the receivers it defines (plus the built-in console); with no PATH,
+            the config's rules.paths are checked.
             """
     )
 
     @Option(help: "A daemon configuration file whose receivers alert.notify may name.")
     var config: String?
 
-    @Argument(help: "Rule files or directories.")
-    var paths: [String]
+    @Argument(help: "Rule files or directories (with --config, default: its rules.paths).")
+    var paths: [String] = []
 
     @Flag(name: .shortAndLong, help: "Print the rules found, with their step counts.")
     var verbose = false
 
+    func validate() throws {
+        if paths.isEmpty && config == nil {
+            throw ValidationError("give rule files or directories to check, or --config FILE (its rules.paths)")
+        }
+    }
+
     func run() throws {
+        var paths = self.paths
         for path in paths where !FileChecks.exists(path) {
             StandardError.write("error: cannot read \(path): No such file or directory\n")
             throw ExitCode(2)
@@ -42,6 +50,13 @@ struct CheckCommand: ParsableCommand {
             for diagnostic in diagnostics { StandardError.write(diagnostic.description + "\n") }
             guard let loaded else { throw ExitCode(1) }
             receivers = Set(loaded.receivers.keys)
+            if paths.isEmpty {
+                paths = loaded.rules.paths
+                for path in paths where !FileChecks.exists(path) {
+                    StandardError.write("error: cannot read \(path) (rules.paths in \(config)): No such file or directory\n")
+                    throw ExitCode(2)
+                }
+            }
         }
         guard let rules = RuleSetLoading.load(paths, knownReceivers: receivers) else { throw ExitCode(1) }
         if verbose {

@@ -1,4 +1,5 @@
-import CepheusServer
+import CepheusCore
+@testable import CepheusServer
 import CepheusState
 import Testing
 #if canImport(Glibc)
@@ -41,6 +42,18 @@ func makeTemporaryDirectory() -> String {
         #expect(all[11].1 == .watermark(12_345))
         #expect(try records(reopened, from: 7).map(\.0) == Array(7..<12))
         #expect(try reopened.append(Self.event(12)) == 12)
+    }
+
+    @Test func everyRecordKindRoundTrips() throws {
+        let records: [IngestRecord] = [
+            Self.event(1), .control(source: "/etc/rules/a.yaml", offset: 0, line: 0, bytes: Array("{}".utf8)),
+            .watermark(-5), .idle(source: "events.jsonl"), .clock(1_700_000_000_123), .sources(["http", "a.jsonl"]), .sources([]),
+        ]
+        for record in records {
+            #expect(try IngestRecord.decode(record.encoded()) == record)
+        }
+        #expect(throws: ByteReader.Malformed.self) { try IngestRecord.decode([6, 200, 1]) }
+        #expect(throws: ByteReader.Malformed.self) { try IngestRecord.decode([9]) }
     }
 
     @Test func rollsSegmentsAndDiscardsThoseBehindAPosition() throws {

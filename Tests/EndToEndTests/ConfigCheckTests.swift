@@ -1,4 +1,7 @@
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `cepheus check --config FILE` validates the daemon configuration as well.
 @Suite struct ConfigCheckTests {
@@ -26,5 +29,24 @@ import Testing
         let bad = CLI.run(["check", dir + "/r.yaml", "--config", "/dev/null"])
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("pager"), "\(bad.stderr)")
+    }
+
+    @Test func theContainersConfigurationIsValid() {
+        // The Dockerfile bakes docker/cepheus.yaml and rules/ in; both must pass.
+        let result = CLI.run(["check", "--config", CLI.packageRoot + "/docker/cepheus.yaml", CLI.packageRoot + "/rules"])
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+
+    @Test func withOnlyAConfigurationItsRulePathsAreChecked() {
+        let dir = CLI.makeTempDirectory()
+        CLI.write("rules:\n  paths: [\(dir)/rules]\n", to: dir + "/cepheus.yaml")
+        let missing = CLI.run(["check", "--config", dir + "/cepheus.yaml"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("rules.paths"), "\(missing.stderr)")
+        _ = mkdir(dir + "/rules", 0o755)
+        CLI.write("id: r\nkey: user\npattern:\n  - {name: a, where: nope ==}\n", to: dir + "/rules/r.yaml")
+        let bad = CLI.run(["check", "--config", dir + "/cepheus.yaml"])
+        #expect(bad.status == 1, "\(bad.stderr)")
+        #expect(bad.stderr.contains(dir + "/rules/r.yaml:4:"), "\(bad.stderr)")
     }
 }

@@ -43,7 +43,11 @@ public struct EventDecoder {
 
     /// Decodes one line whose sequence (input order) is `sequence`; an event without an
     /// `id` gets `<idSource>:<idLine>` (the decoder's source name when `idSource` is nil).
-    public mutating func decode(_ bytes: ArraySlice<UInt8>, sequence: Int64, idSource: String?, idLine: Int64) -> Decoded {
+    /// With `processingTime` (the daemon's processing-time mode) the event's time is
+    /// that, and the time field is neither needed nor read.
+    public mutating func decode(
+        _ bytes: ArraySlice<UInt8>, sequence: Int64, idSource: String?, idLine: Int64, processingTime: Int64? = nil
+    ) -> Decoded {
         let line = idLine
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return .blank }
         let parsed = bytes.withUnsafeBytes { raw in
@@ -59,12 +63,18 @@ public struct EventDecoder {
         if header.length == 1, let control = fields.control {
             return .control(parser.withTape { $0.value(at: control) })
         }
-        let timeValue = fields.time.map { index in parser.withTape { $0.value(at: index) } } ?? .null
-        if timeValue.isNull {
-            return .rejected(reason: "missing timestamp field '\(timeField)'")
-        }
-        guard let timestamp = Timestamp.milliseconds(from: timeValue) else {
-            return .rejected(reason: "invalid timestamp in '\(timeField)': \(timeValue.jsonString) (expected epoch milliseconds or an RFC 3339 string)")
+        let timestamp: Int64
+        if let processingTime {
+            timestamp = processingTime
+        } else {
+            let timeValue = fields.time.map { index in parser.withTape { $0.value(at: index) } } ?? .null
+            if timeValue.isNull {
+                return .rejected(reason: "missing timestamp field '\(timeField)'")
+            }
+            guard let parsed = Timestamp.milliseconds(from: timeValue) else {
+                return .rejected(reason: "invalid timestamp in '\(timeField)': \(timeValue.jsonString) (expected epoch milliseconds or an RFC 3339 string)")
+            }
+            timestamp = parsed
         }
         var idStart: UInt32 = 0
         var idLength: UInt32 = 0

@@ -42,6 +42,13 @@ public final class ReplaySession {
     private var batch: LineBatch?
     private var assigner: ParseAssigner?
     private static let batchLines = 2048
+    /// The daemon: one watermark per source (an event's source name, `http` for the
+    /// session's own), the minimum over the active ones winning, instead of one for the
+    /// whole input (replay).
+    public var watermarkPerSource = false
+    /// Processing-time mode (the daemon's `time.mode: processing`): every event's time
+    /// is this, the ingest clock recorded in the log, instead of its time field.
+    public var processingTime: Int64?
 
     /// A session on `workers` engines; with more than one, (rule, key) states are
     /// sharded by key group over worker threads and the alerts are the same set.
@@ -172,7 +179,8 @@ public final class ReplaySession {
 
     /// Feeds one line that came from `source` (its line `sourceLine` there): an event
     /// without an `id` gets `<source>:<sourceLine>` instead of this session's source
-    /// and line (the daemon, whose input interleaves several sources). One worker only.
+    /// and line (the daemon, whose input interleaves several sources); a control record
+    /// is reported and versioned at that position too. One worker only.
     public func feed(_ bytes: ArraySlice<UInt8>, source: String?, sourceLine: Int64) {
         line += 1
         if pool != nil {
@@ -180,14 +188,14 @@ public final class ReplaySession {
             appendToBatch { $0.append(bytes, parser: parser) }
             return
         }
-        switch decoder.decode(bytes, sequence: line, idSource: source, idLine: source == nil ? line : sourceLine) {
+        switch decoder.decode(bytes, sequence: line, idSource: source, idLine: source == nil ? line : sourceLine, processingTime: processingTime) {
         case .blank:
             break
         case .rejected(let reason):
             readerCounters.rejected += 1
             sinks.rejected?(line, reason, bytes)
         case .control(let value):
-            let position = RecordPosition(source: decoder.sourceName, line: line)
+            let position = source.map { RecordPosition(source: $0, line: sourceLine) } ?? RecordPosition(source: decoder.sourceName, line: line)
             switch ControlRecord.parse(value) {
             case .success(let record):
                 consume(.control(record, position: position))
@@ -204,9 +212,9 @@ public final class ReplaySession {
                 return
             }
             consume(.event(event))
-            if let advanced = watermark.observe(timestamp) {
-                consume(.watermark(advanced))
-            }
+            let advanced = watermarkPerSource
+                ? watermark.observe(timestamp, source: source ?? decoder.sourceName) : watermark.observe(timestamp)
+            if let advanced { consume(.watermark(advanced)) }
         }
     }
 
@@ -215,6 +223,21 @@ public final class ReplaySession {
     public func feedWatermark(_ time: Int64) {
         line += 1
         if let advanced = watermark.advance(to: time) { consume(.watermark(advanced)) }
+    }
+
+    /// `source` has been idle for `time.idle_timeout` (a record of the daemon's ingest
+    /// log): it stops holding the watermark back. Counts as one record of the input.
+    /// One worker only.
+    public func feedIdle(source: String) {
+        line += 1
+        if let advanced = watermark.markIdle(source) { consume(.watermark(advanced)) }
+    }
+
+    /// The sources of the input from here on (a record of the daemon's ingest log at
+    /// each start; see `WatermarkTracker.declare`). Counts as one record of the input.
+    public func feedSources(_ names: [String]) {
+        line += 1
+        if let advanced = watermark.declare(sources: names) { consume(.watermark(advanced)) }
     }
 
     /// Ends the input: the watermark jumps to +infinity (and the workers stop).

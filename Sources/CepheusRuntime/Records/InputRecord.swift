@@ -23,5 +23,7 @@ public struct RecordPosition: Sendable, Hashable, CustomStringConvertible {
         self.line = line
     }
 
-    public var description: String { "\(source):\(line)" }
+    /// `SOURCE:LINE`, or `SOURCE` alone for a record that has no line (line 0: a rule
+    /// file's change or the HTTP API in the daemon).
+    public var description: String { line == 0 ? source : "\(source):\(line)" }
 }

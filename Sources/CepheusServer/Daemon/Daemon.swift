@@ -41,15 +41,16 @@ public enum Daemon {
         for (name, receiver) in config.receivers where receiver != .stdout {
             log("note: receiver \(name) is a webhook; webhook delivery comes in a later release")
         }
-        if config.time.mode == .processing {
-            log("note: time.mode processing is not built yet; the daemon runs in event time")
-        }
+        // Processing time: events take the ingest clock (recorded in the log), so they
+        // are in order and out_of_orderness does not apply.
+        let processingTime = config.time.mode == .processing
         let alerts = AlertOutput()
         let metrics = DaemonMetrics()
         metrics.declare(stdoutReceivers: stdoutReceivers.sorted())
         let defaultReceivers = config.defaultReceivers
         let session = ReplaySession(
-            rules: loaded.rules, sourceName: "http", outOfOrderness: config.time.outOfOrderness, timeField: config.time.field,
+            rules: loaded.rules, sourceName: "http", outOfOrderness: processingTime ? 0 : config.time.outOfOrderness,
+            timeField: config.time.field,
             sinks: .init(
                 alert: { alert in
                     let targets = alert.notify.isEmpty ? defaultReceivers : alert.notify
@@ -59,6 +60,7 @@ public enum Daemon {
                 },
                 diagnostic: log))
         session.engine?.stateTTL = config.state.ttl
+        session.watermarkPerSource = true
         let load: (RocksStateStore, CheckpointManifest) throws -> Void = { store, _ in
             session.attach(store: store, memoryLimit: Int(config.state.memoryLimit))
             guard try session.restore(from: store) else { throw StateStoreError("the checkpoint holds no runtime state") }
@@ -86,7 +88,21 @@ public enum Daemon {
         if ingestLog.nextPosition < position {
             log("warning: the ingest log ends at \(ingestLog.nextPosition), before the checkpoint's position \(position)")
         }
-        let sequencer = IngestSequencer(log: ingestLog)
+        let sourceNames = config.sources.map { source -> String in
+            switch source {
+            case .file(let path, _): FileSystem.baseName(path)
+            case .stdin: "stdin"
+            case .http: "http"
+            }
+        }
+        let sequencer = IngestSequencer(log: ingestLog, processingTime: processingTime, sources: sourceNames)
+        if !processingTime {
+            do {
+                _ = try sequencer.append([.sources(sourceNames)])
+            } catch {
+                throw StartFailure(description: "cannot append to the ingest log: \(error)")
+            }
+        }
         // Where each file source stands: the checkpoint's record, then every record of
         // it that the log holds after the checkpoint (those are taken already).
         var consumed: [String: (offset: Int64, line: Int64)] = [:]
@@ -97,7 +113,7 @@ public enum Daemon {
             let records = try tail.next(limit: 65536)
             if records.isEmpty { break }
             for (_, record) in records {
-                if case .event(let source, let offset, let line, _) = record, source != "http" { taken[source] = (offset, line) }
+                if let at = record.followedPosition { taken[at.source] = (at.offset, at.line) }
             }
         }
         var followers: [LineFollower] = []
@@ -112,6 +128,11 @@ public enum Daemon {
             case .http:
                 break
             }
+        }
+        if let control = config.rules.controlFile {
+            // Named by its path: the rules it upserts show it as their source.
+            let at = taken[control] ?? (0, 0)
+            followers.append(LineFollower(file: control, name: control, kind: .control, offset: at.offset, line: at.line, report: log))
         }
         let runtime = DaemonRuntime(
             session: session, coordinator: coordinator, sequencer: sequencer, logDirectory: config.state.dir + "/log",

@@ -15,6 +15,7 @@ enum DaemonHTTP {
         let token = config.http.token
         let maxBody = Int(config.http.maxBody)
         let timeField = config.time.field
+        let processingTime = config.time.mode == .processing
         router.get("/healthz") { _, _ in json(.ok, #"{"status":"ok"}"#) }
         router.get("/readyz") { _, _ in
             status.snapshot.ready ? json(.ok, #"{"status":"ready"}"#) : json(.serviceUnavailable, #"{"status":"starting"}"#)
@@ -66,11 +67,18 @@ enum DaemonHTTP {
             var lineNumber: Int64 = 0
             for line in EventsBody.lines(bytes) {
                 lineNumber += 1
-                switch decoder.decode(line, line: lineNumber) {
+                // Processing time: the runtime stamps events with the ingest clock, so
+                // the time field is not required (any stand-in value does here).
+                switch decoder.decode(line, sequence: lineNumber, idSource: nil, idLine: lineNumber, processingTime: processingTime ? 0 : nil) {
                 case .blank: continue
                 case .rejected(let reason):
                     errors.append(.object(JSONObject([("line", .int(lineNumber)), ("error", .string(reason))])))
-                case .event, .control:
+                case .control:
+                    errors.append(.object(JSONObject([
+                        ("line", .int(lineNumber)),
+                        ("error", .string("a control record is not an event: change rules with PUT/DELETE /v1/rules or the control stream")),
+                    ])))
+                case .event:
                     accepted.append(.event(source: "http", offset: 0, line: lineNumber, bytes: Array(line)))
                 }
             }

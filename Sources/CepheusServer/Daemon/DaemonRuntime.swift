@@ -101,18 +101,28 @@ final class DaemonRuntime: @unchecked Sendable {
                 break
             }
             for (_, record) in records {
+                if let at = record.followedPosition { sourcePositions[at.source] = (at.offset, at.line) }
                 switch record {
-                case .event(let source, let offset, let line, let bytes):
+                case .event(let source, _, let line, let bytes):
                     if source == "http" {
-                        session.feed(ArraySlice(bytes))
+                        // The n-th event taken over HTTP is `http:n` (replay's id for
+                        // the n-th line of a file named http), whatever else the log holds.
+                        let count = (sourcePositions["http"]?.line ?? 0) + 1
+                        sourcePositions["http"] = (0, count)
+                        session.feed(ArraySlice(bytes), source: "http", sourceLine: count)
                     } else {
                         session.feed(ArraySlice(bytes), source: source, sourceLine: line)
-                        sourcePositions[source] = (offset, line)
                     }
-                case .control(_, _, _, let bytes):
-                    session.feed(ArraySlice(bytes))
+                case .control(let source, _, let line, let bytes):
+                    session.feed(ArraySlice(bytes), source: source, sourceLine: line)
                 case .watermark(let time):
                     session.feedWatermark(time)
+                case .idle(let source):
+                    session.feedIdle(source: source)
+                case .clock(let time):
+                    session.processingTime = time
+                case .sources(let names):
+                    session.feedSources(names)
                 }
             }
             if !records.isEmpty { publish() }

@@ -1,10 +1,13 @@
 import CepheusState
 import ServiceLifecycle
 
-/// When no source has delivered anything for `time.idle_timeout`, the watermark
-/// advances from where it is at wall-clock rate (spec/daemon.md), so windows close and
-/// absence rules fire on quiet streams. Each advance is a watermark record in the
-/// ingest log, so a restart (or a replay of the log) sees the same advances.
+/// Event time on quiet streams (spec/daemon.md, `time.idle_timeout`), every decision
+/// recorded in the ingest log so a restart (or a replay of the log) sees the same:
+/// - a source without an event for `idle_timeout` gets an `idle` record: it stops
+///   holding the watermark back until its next event;
+/// - when every source has been idle that long, the watermark advances from where it
+///   is at wall-clock rate (watermark records), so windows close and absence rules fire;
+/// - in processing-time mode, the clock's advance is recorded every tick instead.
 final class IdleWatermarkClock: Service, @unchecked Sendable {
     private let sequencer: IngestSequencer
     private let idleTimeout: Double
@@ -12,6 +15,9 @@ final class IdleWatermarkClock: Service, @unchecked Sendable {
     private let log: @Sendable (String) -> Void
     /// The last advance appended, and when (monotonic seconds).
     private var lastAdvance: (watermark: Int64, at: Double)?
+    /// Sources whose `idle` record is in the log and that have had no event since.
+    private var reportedIdle: Set<String> = []
+    static let tick = Duration.milliseconds(250)
 
     init(
         sequencer: IngestSequencer, idleTimeout: Int64, currentWatermark: @escaping @Sendable () -> Int64?,
@@ -27,7 +33,7 @@ final class IdleWatermarkClock: Service, @unchecked Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 while !Task.isCancelled {
-                    try? await Task.sleep(for: .milliseconds(250))
+                    try? await Task.sleep(for: Self.tick)
                     self.tick()
                 }
             }
@@ -37,6 +43,29 @@ final class IdleWatermarkClock: Service, @unchecked Sendable {
     }
 
     private func tick() {
+        do {
+            if sequencer.processingTime {
+                try sequencer.appendClockTick()
+                return
+            }
+            try markIdleSources()
+            try advanceWhenAllIdle()
+        } catch {
+            log("cannot append to the ingest log (idle sources, watermark): \(error)")
+        }
+    }
+
+    private func markIdleSources() throws {
+        let idle = sequencer.sourcesIdle(for: idleTimeout)
+        // A source that delivered again is active; it is reported anew when it idles.
+        reportedIdle.formIntersection(idle)
+        let newlyIdle = idle.subtracting(reportedIdle).sorted()
+        guard !newlyIdle.isEmpty else { return }
+        _ = try sequencer.append(newlyIdle.map { IngestRecord.idle(source: $0) })
+        reportedIdle.formUnion(newlyIdle)
+    }
+
+    private func advanceWhenAllIdle() throws {
         let idle = sequencer.secondsSinceInput
         guard idle >= idleTimeout else {
             lastAdvance = nil
@@ -55,11 +84,7 @@ final class IdleWatermarkClock: Service, @unchecked Sendable {
         let step = Int64((now - base.at) * 1000)
         guard step >= 100 else { return }
         let next = base.watermark + step
-        do {
-            _ = try sequencer.append([.watermark(next)])
-            lastAdvance = (next, now)
-        } catch {
-            log("cannot append an idle watermark advance: \(error)")
-        }
+        _ = try sequencer.append([.watermark(next)])
+        lastAdvance = (next, now)
     }
 }

@@ -5,36 +5,82 @@ import Synchronization
 /// Appends what the sources take to the ingest log, one writer at a time, and wakes
 /// the runtime. `append` returns once the records are synced (a group commit per call),
 /// which is when `POST /v1/events` may answer 202.
+///
+/// It also keeps what event time needs from the wall clock: when each source last
+/// delivered an event (for idle sources), and in processing-time mode the ingest clock,
+/// recorded in the log ahead of the events it stamps so a restart sees the same times.
 final class IngestSequencer: Sendable {
     private let log: Mutex<IngestLogBox>
     private let signal = Mutex<Int64>(0)
-    /// Monotonic seconds of the last event or control record appended.
-    private let lastInput = Mutex<Double>(CheckpointCoordinator.monotonicSeconds())
+    /// Monotonic seconds of each source's last event appended (seeded with the start).
+    private let lastEvent: Mutex<[String: Double]>
+    /// Processing-time mode: events are stamped with the ingest clock.
+    let processingTime: Bool
 
-    /// Seconds since an event or control record was last appended.
-    var secondsSinceInput: Double { CheckpointCoordinator.monotonicSeconds() - lastInput.withLock { $0 } }
-
-    /// Holds the non-Sendable log inside the mutex.
+    /// Holds the non-Sendable log, and the last clock value recorded, inside the mutex.
     struct IngestLogBox: @unchecked Sendable {
         let log: IngestLog
+        var lastClock: Int64 = .min
     }
 
-    init(log: IngestLog) {
+    /// `sources`: the event sources the daemon runs (their idleness counts from now).
+    init(log: IngestLog, processingTime: Bool = false, sources: [String] = []) {
         self.log = Mutex(IngestLogBox(log: log))
+        self.processingTime = processingTime
+        let now = CheckpointCoordinator.monotonicSeconds()
+        lastEvent = Mutex(Dictionary(sources.map { ($0, now) }, uniquingKeysWith: { first, _ in first }))
     }
 
     /// Appends and syncs `records`; returns the position after the last one.
     func append(_ records: [IngestRecord]) throws -> Int64 {
+        var sources: Set<String> = []
+        for record in records {
+            if case .event(let source, _, _, _) = record { sources.insert(source) }
+        }
+        let stamp = processingTime && !sources.isEmpty
         let next = try log.withLock { box in
+            if stamp { try box.log.append(.clock(Self.advanceClock(&box))) }
             for record in records { try box.log.append(record) }
             try box.log.sync()
             return box.log.nextPosition
         }
         signal.withLock { $0 = next }
-        if records.contains(where: { if case .watermark = $0 { return false } else { return true } }) {
-            lastInput.withLock { $0 = CheckpointCoordinator.monotonicSeconds() }
+        if !sources.isEmpty {
+            let now = CheckpointCoordinator.monotonicSeconds()
+            lastEvent.withLock { last in
+                for source in sources { last[source] = now }
+            }
         }
         return next
+    }
+
+    /// Processing-time mode: records the clock's advance as a watermark just behind it
+    /// (every event after it is stamped at least with this clock, so none is late), so
+    /// windows close and absence rules fire on time without input.
+    func appendClockTick() throws {
+        try log.withLock { box in
+            let clock = Self.advanceClock(&box)
+            try box.log.append(.watermark(clock - 1))
+            try box.log.sync()
+        }
+    }
+
+    /// The wall clock in epoch ms, never behind the last value recorded.
+    private static func advanceClock(_ box: inout IngestLogBox) -> Int64 {
+        box.lastClock = max(box.lastClock, CheckpointCoordinator.wallClockMilliseconds())
+        return box.lastClock
+    }
+
+    /// Seconds since any source last delivered an event.
+    var secondsSinceInput: Double {
+        let newest = lastEvent.withLock { $0.values.max() } ?? 0
+        return CheckpointCoordinator.monotonicSeconds() - newest
+    }
+
+    /// The sources without an event for at least `seconds`.
+    func sourcesIdle(for seconds: Double) -> Set<String> {
+        let now = CheckpointCoordinator.monotonicSeconds()
+        return lastEvent.withLock { last in Set(last.compactMap { now - $0.value >= seconds ? $0.key : nil }) }
     }
 
     /// The position the next record gets.

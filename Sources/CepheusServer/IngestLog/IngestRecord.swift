@@ -10,10 +10,22 @@ public enum IngestRecord: Sendable, Equatable {
     /// A control record (rules.md section 7) as raw JSON, from a control stream, a
     /// rule file change or the HTTP API.
     case control(source: String, offset: Int64, line: Int64, bytes: [UInt8])
-    /// The watermark advanced to this event time without an event (idle sources).
+    /// The watermark advanced to this event time without an event (every source idle;
+    /// in processing-time mode, the clock's ticks).
     case watermark(Int64)
+    /// The source has had no event for `time.idle_timeout`: it stops holding the
+    /// watermark back until its next event.
+    case idle(source: String)
+    /// Processing-time mode: the ingest clock (epoch ms) when the events after it were
+    /// taken; their time.
+    case clock(Int64)
 
-    private enum Kind: UInt8 { case event = 1, control = 2, watermark = 3 }
+    /// The event sources the daemon runs, recorded at each start: each holds the
+    /// watermark back until its first event or its idle record; a source no longer
+    /// configured stops holding it.
+    case sources([String])
+
+    private enum Kind: UInt8 { case event = 1, control = 2, watermark = 3, idle = 4, clock = 5, sources = 6 }
 
     /// The record's payload (the frame adds length and checksum).
     func encoded() -> [UInt8] {
@@ -28,6 +40,16 @@ public enum IngestRecord: Sendable, Equatable {
         case .watermark(let time):
             writer.byte(Kind.watermark.rawValue)
             writer.signed(time)
+        case .idle(let source):
+            writer.byte(Kind.idle.rawValue)
+            writer.string(source)
+        case .clock(let time):
+            writer.byte(Kind.clock.rawValue)
+            writer.signed(time)
+        case .sources(let names):
+            writer.byte(Kind.sources.rawValue)
+            writer.unsigned(UInt64(names.count))
+            for name in names { writer.string(name) }
         }
         return writer.bytes
     }
@@ -48,9 +70,35 @@ public enum IngestRecord: Sendable, Equatable {
                 : .control(source: source, offset: offset, line: line, bytes: bytes)
         case .watermark:
             record = .watermark(try reader.signed())
+        case .idle:
+            record = .idle(source: try reader.string())
+        case .clock:
+            record = .clock(try reader.signed())
+        case .sources:
+            let count = try reader.unsigned()
+            guard count <= UInt64(payload.count) else { throw ByteReader.Malformed("source count \(count) exceeds the record") }
+            var names: [String] = []
+            for _ in 0..<count { names.append(try reader.string()) }
+            record = .sources(names)
         }
         try reader.expectEnd()
         return record
+    }
+
+    /// Sources that have no position to resume from: HTTP ingest, the rules API and
+    /// rule files (their records carry offset and line 0).
+    public static let unpositionedSources: Set<String> = ["http", "api"]
+
+    /// The source position a followed input (file, stdin, control stream) reached with
+    /// this record; nil for records of sources without positions.
+    public var followedPosition: (source: String, offset: Int64, line: Int64)? {
+        switch self {
+        case .event(let source, let offset, let line, _), .control(let source, let offset, let line, _):
+            guard line > 0, !Self.unpositionedSources.contains(source) else { return nil }
+            return (source, offset, line)
+        case .watermark, .idle, .clock, .sources:
+            return nil
+        }
     }
 
     private var isEvent: Bool {
@@ -61,7 +109,7 @@ public enum IngestRecord: Sendable, Equatable {
     private var bytes: [UInt8]? {
         switch self {
         case .event(_, _, _, let bytes), .control(_, _, _, let bytes): return bytes
-        case .watermark: return nil
+        case .watermark, .idle, .clock, .sources: return nil
         }
     }
 }

@@ -1,3 +1,5 @@
+import CepheusCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -13,7 +15,16 @@ import Darwin
 /// its end, then the new file from its start; a file that shrinks (truncated) is read
 /// again from its start. Lines over 1 MiB are skipped and reported.
 final class LineFollower {
+    /// What the followed lines are.
+    enum Kind {
+        /// Events (and `{"$control": R}` lines, as in replay input).
+        case events
+        /// The control stream: each line is a control record R (rules.md section 7).
+        case control
+    }
+
     let name: String
+    let kind: Kind
     let path: String?
     private var descriptor: Int32 = -1
     private var inode: UInt64 = 0
@@ -26,8 +37,9 @@ final class LineFollower {
     static let maxLineBytes = 1 << 20
 
     /// Follows the file at `path` from `offset` (the start when the file is now shorter).
-    init(file path: String, name: String, offset: Int64, line: Int64, report: @escaping (String) -> Void) {
+    init(file path: String, name: String, kind: Kind = .events, offset: Int64, line: Int64, report: @escaping (String) -> Void) {
         self.path = path
+        self.kind = kind
         self.name = name
         self.offset = offset
         self.line = line
@@ -38,6 +50,7 @@ final class LineFollower {
     init(standardInput report: @escaping (String) -> Void) {
         path = nil
         name = "stdin"
+        kind = .events
         offset = 0
         line = 0
         descriptor = 0
@@ -93,7 +106,7 @@ final class LineFollower {
                 pending += piece
                 if pending.last == 0x0D { pending.removeLast() }
                 line += 1
-                records.append(.event(source: name, offset: position, line: line, bytes: pending))
+                if let record = record(offset: position, bytes: pending) { records.append(record) }
                 pending.removeAll(keepingCapacity: true)
             }
             offset = position
@@ -108,6 +121,28 @@ final class LineFollower {
             offset += Int64(pending.count)
             pending.removeAll(keepingCapacity: true)
             skipping = true
+        }
+    }
+
+    /// The ingest record of the line just counted, ending at `offset`. A control
+    /// stream's line R goes into the log as `{"$control": R}`; one that is not JSON as
+    /// `{"$control": "<the line>"}`, which the runtime rejects, counts and reports at
+    /// its position like any other invalid control record.
+    /// Blank control lines are skipped (nil).
+    private func record(offset: Int64, bytes: [UInt8]) -> IngestRecord? {
+        switch kind {
+        case .events:
+            return .event(source: name, offset: offset, line: line, bytes: bytes)
+        case .control:
+            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
+            var wrapped = Array(#"{"$control":"#.utf8)
+            if (try? JSONReader.parse(bytes)) != nil {
+                wrapped += bytes
+            } else {
+                wrapped += Array(Value.string(String(decoding: bytes, as: UTF8.self)).jsonString.utf8)
+            }
+            wrapped.append(0x7D)
+            return .control(source: name, offset: offset, line: line, bytes: wrapped)
         }
     }
 
@@ -139,7 +174,7 @@ final class LineFollower {
                 // The rotated file ended without a newline: its last line is complete.
                 line += 1
                 offset += Int64(pending.count)
-                records.append(.event(source: name, offset: offset, line: line, bytes: pending))
+                if let record = record(offset: offset, bytes: pending) { records.append(record) }
             }
             close(descriptor)
             descriptor = -1
