@@ -44,21 +44,21 @@ public enum Daemon {
         // Processing time: events take the ingest clock (recorded in the log), so they
         // are in order and out_of_orderness does not apply.
         let processingTime = config.time.mode == .processing
-        let alerts = AlertOutput()
         let metrics = DaemonMetrics()
-        metrics.declare(stdoutReceivers: stdoutReceivers.sorted())
-        let defaultReceivers = config.defaultReceivers
+        metrics.declare(receivers: config.receivers.keys.sorted())
+        let outbox: Outbox
+        do {
+            outbox = try Outbox(directory: config.state.dir + "/outbox")
+        } catch {
+            throw StartFailure(description: "cannot open the outbox: \(error)")
+        }
+        defer { outbox.close() }
+        let dispatch = AlertDispatch(
+            outbox: outbox, stdoutReceivers: stdoutReceivers, defaultReceivers: config.defaultReceivers, metrics: metrics, log: log)
         let session = ReplaySession(
             rules: loaded.rules, sourceName: "http", outOfOrderness: processingTime ? 0 : config.time.outOfOrderness,
             timeField: config.time.field,
-            sinks: .init(
-                alert: { alert in
-                    let targets = alert.notify.isEmpty ? defaultReceivers : alert.notify
-                    let printedTo = targets.filter(stdoutReceivers.contains)
-                    if !printedTo.isEmpty { alerts.write(alert) }
-                    metrics.alert(rule: alert.rule, kind: alert.kind.rawValue, receivers: printedTo)
-                },
-                diagnostic: log))
+            sinks: .init(alert: dispatch.collect, diagnostic: log))
         session.engine?.stateTTL = config.state.ttl
         session.watermarkPerSource = true
         let load: (RocksStateStore, CheckpointManifest) throws -> Void = { store, _ in
@@ -137,7 +137,7 @@ public enum Daemon {
         let runtime = DaemonRuntime(
             session: session, coordinator: coordinator, sequencer: sequencer, logDirectory: config.state.dir + "/log",
             position: position, sourcePositions: consumed, interval: config.checkpoint.interval, retain: config.checkpoint.retain,
-            metrics: metrics, flushAlerts: { alerts.flush() }, log: log)
+            metrics: metrics, alerts: dispatch, log: log)
         runtime.start()
         let sources = SourceReaders(followers: followers, sequencer: sequencer, log: log)
         sources.start()
@@ -149,7 +149,8 @@ public enum Daemon {
 
         var logger = Logger(label: "cepheus")
         logger.logLevel = .warning
-        let router = DaemonHTTP.router(config: config, sequencer: sequencer, acceptsEvents: config.sources.contains(.http), status: runtime.status, metrics: metrics)
+        let router = DaemonHTTP.router(config: config, sequencer: sequencer, acceptsEvents: config.sources.contains(.http), status: runtime.status, metrics: metrics,
+            outbox: outbox)
         let app = Application(
             router: router, configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: "cepheus"),
             onServerRunning: { channel in log("listening on \(channel.localAddress?.description ?? "\(config.http.host):\(config.http.port)")") },
@@ -175,29 +176,5 @@ struct RuntimeService: Service {
     func run() async throws {
         try? await gracefulShutdown()
         runtime.stop()
-    }
-}
-
-/// Alerts as JSON Lines on standard output, buffered and flushed by the runtime.
-final class AlertOutput: @unchecked Sendable {
-    private var buffer: [UInt8] = []
-
-    func write(_ alert: Alert) {
-        alert.writeJSON(into: &buffer)
-        buffer.append(0x0A)
-        if buffer.count >= 1 << 16 { flush() }
-    }
-
-    func flush() {
-        var offset = 0
-        while offset < buffer.count {
-            let count = buffer.withUnsafeBytes { Glibc.write(1, $0.baseAddress! + offset, $0.count - offset) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                break
-            }
-            offset += count
-        }
-        buffer.removeAll(keepingCapacity: true)
     }
 }

@@ -4,12 +4,13 @@ import CepheusRuntime
 import CepheusState
 import Hummingbird
 
-/// The daemon's HTTP API (spec/daemon.md) on Hummingbird: health, readiness and event
-/// ingest so far. Errors are JSON `{"error","messages"}`; with a token configured every
+/// The daemon's HTTP API (spec/daemon.md) on Hummingbird: health, readiness, event
+/// ingest, rules, savepoints, recent alerts and metrics. Errors are JSON `{"error","messages"}`; with a token configured every
 /// endpoint but /healthz, /readyz and /metrics needs `Authorization: Bearer TOKEN`.
 enum DaemonHTTP {
     static func router(
-        config: DaemonConfig, sequencer: IngestSequencer, acceptsEvents: Bool, status: RuntimeStatus, metrics: DaemonMetrics
+        config: DaemonConfig, sequencer: IngestSequencer, acceptsEvents: Bool, status: RuntimeStatus, metrics: DaemonMetrics,
+        outbox: Outbox
     ) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         let token = config.http.token
@@ -45,6 +46,22 @@ enum DaemonHTTP {
                 ])))
             }
             return json(.ok, Value.object(JSONObject([("savepoints", .array(listed))])).jsonString)
+        }
+        router.get("/v1/alerts") { request, _ -> Response in
+            if let denied = authorize(request, token: token) { return denied }
+            var limit = 100
+            if let text = request.uri.queryParameters.get("limit") {
+                guard let value = Int(text), value >= 1, value <= 10_000 else {
+                    return failure(.badRequest, "limit must be a whole number from 1 to 10000, not '\(text)'")
+                }
+                limit = value
+            }
+            do {
+                let entries = try outbox.recent(limit: limit)
+                return json(.ok, Value.object(JSONObject([("alerts", .array(entries.map(\.jsonValue)))])).jsonString)
+            } catch {
+                return failure(.internalServerError, "cannot read the outbox: \(error)")
+            }
         }
         router.get("/metrics") { _, _ in
             Response(

@@ -52,17 +52,25 @@ final class DaemonMetrics: Sendable {
 
     func reloadFailed() { reloadErrors.increment() }
 
-    /// One alert written to `receiver`.
-    func alert(rule: String, kind: String, receivers: [String]) {
+    /// One new alert (in the outbox for the first time).
+    func alertEmitted(rule: String, kind: String) {
         registry.makeCounter(name: "cepheus_alerts_total", labels: [("rule", rule), ("kind", kind)]).increment()
-        for receiver in receivers {
-            registry.makeCounter(name: "cepheus_alerts_delivered_total", labels: [("receiver", receiver)]).increment()
-        }
+    }
+
+    /// One alert delivered to `receiver`.
+    func delivered(receiver: String) {
+        registry.makeCounter(name: "cepheus_alerts_delivered_total", labels: [("receiver", receiver)]).increment()
+    }
+
+    /// Deliveries waiting in the outbox for `receiver` changed by `delta`.
+    func pendingChanged(receiver: String, by delta: Int) {
+        let gauge = registry.makeGauge(name: "cepheus_outbox_pending", labels: [("receiver", receiver)])
+        if delta > 0 { gauge.increment(by: Double(delta)) } else { gauge.decrement(by: Double(-delta)) }
     }
 
     /// Receivers appear in the delivery metrics from the start.
-    func declare(stdoutReceivers: [String]) {
-        for receiver in stdoutReceivers {
+    func declare(receivers: [String]) {
+        for receiver in receivers {
             _ = registry.makeCounter(name: "cepheus_alerts_delivered_total", labels: [("receiver", receiver)])
             _ = registry.makeCounter(name: "cepheus_alert_delivery_failures_total", labels: [("receiver", receiver)])
             registry.makeGauge(name: "cepheus_outbox_pending", labels: [("receiver", receiver)]).set(to: 0)

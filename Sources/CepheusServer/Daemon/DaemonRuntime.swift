@@ -21,7 +21,7 @@ final class DaemonRuntime: @unchecked Sendable {
     private let reader: IngestLogReader
     private let sequencer: IngestSequencer
     private let interval: Double
-    private let flushAlerts: () -> Void
+    private let alerts: AlertDispatch
     private let log: (String) -> Void
     private let stopping = Mutex(false)
     private let metrics: DaemonMetrics
@@ -39,7 +39,7 @@ final class DaemonRuntime: @unchecked Sendable {
     init(
         session: ReplaySession, coordinator: CheckpointCoordinator, sequencer: IngestSequencer, logDirectory: String,
         position: Int64, sourcePositions: [String: (offset: Int64, line: Int64)], interval: Int64, retain: Int,
-        metrics: DaemonMetrics, flushAlerts: @escaping () -> Void, log: @escaping (String) -> Void
+        metrics: DaemonMetrics, alerts: AlertDispatch, log: @escaping (String) -> Void
     ) {
         self.metrics = metrics
         self.sourcePositions = sourcePositions
@@ -49,7 +49,7 @@ final class DaemonRuntime: @unchecked Sendable {
         self.reader = IngestLogReader(directory: logDirectory, position: position)
         self.interval = Double(interval) / 1000
         self.retain = retain
-        self.flushAlerts = flushAlerts
+        self.alerts = alerts
         self.log = log
         checkpointPositions = [position]
     }
@@ -93,6 +93,13 @@ final class DaemonRuntime: @unchecked Sendable {
         var lastCheckpoint = CheckpointCoordinator.monotonicSeconds()
         while true {
             let stop = stopping.withLock { $0 }
+            // Every alert of the records matched so far goes into the outbox before more
+            // are matched; while it cannot be written, matching waits (the log holds on).
+            guard alerts.settle() else {
+                if stop { break }
+                usleep(500_000)
+                continue
+            }
             let records: [(Int64, IngestRecord)]
             do {
                 records = try reader.next(limit: 4096)
@@ -128,7 +135,6 @@ final class DaemonRuntime: @unchecked Sendable {
             if !records.isEmpty { publish() }
             if records.isEmpty {
                 if stop { break }
-                flushAlerts()
                 usleep(2_000)
             }
             let now = CheckpointCoordinator.monotonicSeconds()
@@ -171,8 +177,12 @@ final class DaemonRuntime: @unchecked Sendable {
     }
 
     private func checkpoint(force: Bool = false) {
-        // Alerts first: every alert the checkpoint covers is out before it commits.
-        flushAlerts()
+        // Alerts first: every alert the checkpoint covers is in the outbox (and on
+        // stdout) before it commits.
+        guard alerts.settle() else {
+            log("checkpoint skipped: the alerts it would cover are not in the outbox yet")
+            return
+        }
         let position = reader.position
         if !force, let last = checkpointPositions.last, last == position, coordinator.completed > 0 { return }
         let committed = coordinator.checkpoint(
