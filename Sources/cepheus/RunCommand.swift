@@ -17,11 +17,12 @@ struct RunCommand: ParsableCommand {
             restores the newest checkpoint and re-reads the log from there (same alerts,
             same ids). SIGTERM or SIGINT: stop taking events, drain the log, take a final
             checkpoint, exit 0.
-            Built so far: http, followed-file (tail -F) and stdin sources; GET /healthz,
-            /readyz and /metrics; POST /v1/events; the rules API; savepoints through
-            POST /v1/savepoints; rule files reloaded on change and on SIGHUP; the idle
-            watermark advance; stdout receivers (docs/operations.md). Per-source
-            watermarks, the control stream and webhook delivery come next.
+            Built: http, followed-file (tail -F) and stdin sources, and the control stream;
+            per-source watermarks with idle sources, processing-time mode; the HTTP API
+            (events, rules, savepoints, recent alerts, health, readiness, metrics); rule
+            files reloaded on change (inotify) and on SIGHUP; every alert in the outbox
+            before delivery; stdout receivers; one matching worker per core
+            (docs/operations.md). Webhook delivery comes next.
             Exit status: 0 after a graceful stop, 1 on an invalid configuration, 2 when
             the daemon cannot start (state directory in use, port taken).
             """
@@ -36,8 +37,12 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Log lines on standard error as text (cepheus: MESSAGE) or json (one object a line, through swift-log).")
     var logFormat: String = "text"
 
+    @Option(help: "Matching workers (the config's workers:; default: one per core, at most 16).")
+    var workers: Int?
+
     func validate() throws {
         guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
+        if let workers, !(1...64).contains(workers) { throw ValidationError("--workers must be between 1 and 64") }
     }
 
     func run() throws {
@@ -48,6 +53,7 @@ struct RunCommand: ParsableCommand {
             guard let parsed else { throw ExitCode(1) }
             loaded = parsed
         }
+        if let workers { loaded.workers = workers }
         let daemonConfig = loaded
         let savepoint = fromSavepoint
         let log: @Sendable (String) -> Void

@@ -7,7 +7,8 @@ extension ReplaySession {
     /// Adds the session's state (lines read, reader counters, the input-order
     /// watermark) and the engine's to `batch`. One worker only.
     public func writeCheckpoint(
-        into batch: inout StateBatch, drainBytes: Int = .max, drain: (inout StateBatch) throws -> Void = { _ in }
+        into batch: inout StateBatch, drainBytes: Int = .max, drain: (inout StateBatch) throws -> Void = { _ in },
+        part: RuntimeEngine.CheckpointPart = .whole
     ) rethrows -> RuntimeEngine.CheckpointWrite {
         precondition(engine != nil, "checkpoints need a single-worker session")
         var writer = ByteWriter(capacity: 128)
@@ -24,8 +25,8 @@ extension ReplaySession {
             writer.byte(state.idle ? 1 : 0)
         }
         writer.optionalSigned(processingTime)
-        batch.put(Self.metadataKey, writer.bytes)
-        return try engine!.writeCheckpoint(into: &batch, drainBytes: drainBytes, drain: drain)
+        if case .statesOnly = part {} else { batch.put(Self.metadataKey, writer.bytes) }
+        return try engine!.writeCheckpoint(into: &batch, drainBytes: drainBytes, drain: drain, part: part)
     }
 
     /// Restores the session and its engine from `store`; `false` when it holds none.

@@ -42,6 +42,18 @@ extension RuntimeEngine {
         public init() {}
     }
 
+    /// What of the engine a checkpoint writes.
+    public enum CheckpointPart: Sendable {
+        /// Everything (one engine).
+        case whole
+        /// Shard 0 of several: everything, the metadata recording these figures (the
+        /// sum over the shards).
+        case wholeRecording(Figures)
+        /// Another shard: its (rule, key) states only; the reorder buffer and metadata
+        /// (the same in every shard, but for the figures) come from shard 0.
+        case statesOnly
+    }
+
     /// Adds to `batch` everything the store needs to reproduce this engine, with the
     /// states it already holds (spilled ones): the (rule, key) states changed since the
     /// last committed checkpoint and the deletions of keys that went, the events in the
@@ -52,7 +64,8 @@ extension RuntimeEngine {
     /// only after all of it is written), so a large checkpoint does not hold every
     /// encoded state in memory at once.
     public func writeCheckpoint(
-        into batch: inout StateBatch, drainBytes: Int = .max, drain: (inout StateBatch) throws -> Void = { _ in }
+        into batch: inout StateBatch, drainBytes: Int = .max, drain: (inout StateBatch) throws -> Void = { _ in },
+        part: CheckpointPart = .whole
     ) rethrows -> CheckpointWrite {
         var report = CheckpointWrite()
         var scratch: [UInt8] = []
@@ -82,13 +95,25 @@ extension RuntimeEngine {
                 report.statesWritten += 1
             }
         }
-        batch.deletePrefix([StateKey.reorderPrefix])
-        for event in reorderBuffer.events {
-            var writer = ByteWriter(capacity: 128)
-            event.encode(into: &writer, json: &scratch)
-            batch.put(StateKey.reorderEvent(sequence: event.sequence), writer.bytes)
+        switch part {
+        case .statesOnly:
+            break
+        case .whole, .wholeRecording:
+            batch.deletePrefix([StateKey.reorderPrefix])
+            for event in reorderBuffer.events {
+                var writer = ByteWriter(capacity: 128)
+                event.encode(into: &writer, json: &scratch)
+                batch.put(StateKey.reorderEvent(sequence: event.sequence), writer.bytes)
+            }
+            if case .wholeRecording(let total) = part {
+                let own = figures
+                adopt(total)
+                batch.put(Self.metadataKey, encodedMetadata())
+                adopt(own)
+            } else {
+                batch.put(Self.metadataKey, encodedMetadata())
+            }
         }
-        batch.put(Self.metadataKey, encodedMetadata())
         for slot in slots {
             report.keys += slot.states.count + slot.spilled.count
             report.partialMatches += slot.partialMatchCount

@@ -165,6 +165,8 @@ extension RuntimeEngine {
         if let last = due.last { timerScanStart = last.2 + [0] }
         var batch = StateBatch()
         for (_, stateKey, timerKey) in due {
+            // Another shard's wake-up (the daemon's workers share one store): its own.
+            if let (group, _, _) = StateKey.parseKeyState(stateKey), !owns(group: group) { continue }
             batch.delete(timerKey)
             guard let (_, ruleId, canonical) = StateKey.parseKeyState(stateKey),
                   let index = slotIndex[ruleId], let key = try? JSONReader.parse(canonical) else { continue }
@@ -183,7 +185,7 @@ extension RuntimeEngine {
     func discardStoredStates(of slot: RuleSlot) {
         guard let store else { return }
         var batch = StateBatch()
-        for group in 0..<StableHash.keyGroupCount {
+        for group in 0..<StableHash.keyGroupCount where owns(group: group) {
             batch.deletePrefix(StateKey.keyGroupPrefix(group) + Array(slot.rule.id.utf8) + [0])
         }
         do {

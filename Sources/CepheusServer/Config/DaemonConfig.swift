@@ -94,6 +94,9 @@ public struct DaemonConfig: Sendable {
     public var receivers: [String: Receiver] = ["console": .stdout]
     public var defaultReceivers = ["console"]
     public var http = HTTP()
+    /// `workers:` — matching threads, each owning a share of the key groups; `nil`
+    /// (`auto`): one per core, at most 16.
+    public var workers: Int?
 
     /// The embedded defaults.
     public init() {}

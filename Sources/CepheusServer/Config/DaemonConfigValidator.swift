@@ -20,8 +20,15 @@ struct DaemonConfigValidator {
         var config = DaemonConfig()
         guard let root, !YAMLValueConverter.isNull(root) else { return config }
         guard let entries = mapping(root, "the configuration", allowed: [
-            "state", "checkpoint", "time", "rules", "sources", "receivers", "default_receivers", "http",
+            "state", "checkpoint", "time", "rules", "sources", "receivers", "default_receivers", "http", "workers",
         ]) else { return config }
+        if let node = present(entries, "workers") {
+            if case .scalar(let scalar) = node, scalar.string == "auto" {
+                config.workers = nil
+            } else {
+                config.workers = integer(node, "workers", in: 1...64)
+            }
+        }
         if let node = present(entries, "state") { state(node, into: &config.state) }
         if let node = present(entries, "checkpoint") { checkpoint(node, into: &config.checkpoint) }
         if let node = present(entries, "time") { time(node, into: &config.time) }

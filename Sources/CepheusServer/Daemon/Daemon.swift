@@ -53,17 +53,30 @@ public enum Daemon {
             throw StartFailure(description: "cannot open the outbox: \(error)")
         }
         defer { outbox.close() }
-        let dispatch = AlertDispatch(
-            outbox: outbox, stdoutReceivers: stdoutReceivers, defaultReceivers: config.defaultReceivers, metrics: metrics, log: log)
-        let session = ReplaySession(
-            rules: loaded.rules, sourceName: "http", outOfOrderness: processingTime ? 0 : config.time.outOfOrderness,
-            timeField: config.time.field,
-            sinks: .init(alert: dispatch.collect, diagnostic: log))
-        session.engine?.stateTTL = config.state.ttl
-        session.watermarkPerSource = true
+        let workers = config.workers ?? min(16, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+        let standardOutput = StandardOutputWriter()
+        // One session a worker, each owning its share of the key groups.
+        let sessions = (0..<workers).map { index -> (ReplaySession, AlertDispatch) in
+            let dispatch = AlertDispatch(
+                outbox: outbox, stdoutReceivers: stdoutReceivers, defaultReceivers: config.defaultReceivers, metrics: metrics,
+                standardOutput: standardOutput, log: log)
+            let session = ReplaySession(
+                rules: loaded.rules, sourceName: "http", outOfOrderness: processingTime ? 0 : config.time.outOfOrderness,
+                timeField: config.time.field,
+                // Every worker applies every control record: one reports on them.
+                sinks: .init(alert: dispatch.collect, diagnostic: index == 0 ? log : { _ in }))
+            if workers > 1 { session.engine?.shard = (index, workers) }
+            session.engine?.stateTTL = config.state.ttl
+            session.watermarkPerSource = true
+            return (session, dispatch)
+        }
         let load: (RocksStateStore, CheckpointManifest) throws -> Void = { store, _ in
-            session.attach(store: store, memoryLimit: Int(config.state.memoryLimit))
-            guard try session.restore(from: store) else { throw StateStoreError("the checkpoint holds no runtime state") }
+            for (index, (session, _)) in sessions.enumerated() {
+                session.attach(store: store, memoryLimit: Int(config.state.memoryLimit))
+                guard try session.restore(from: store) else { throw StateStoreError("the checkpoint holds no runtime state") }
+                // The checkpoint's figures are totals: worker 0 holds them.
+                if index > 0 { session.engine?.adopt(RuntimeEngine.Figures()) }
+            }
         }
         var restored: CheckpointManifest?
         if let savepoint = fromSavepoint ?? config.state.restoreFrom {
@@ -71,13 +84,19 @@ public enum Daemon {
         } else {
             restored = try coordinator.resume(report: log, load: load)
         }
-        if let restored {
-            log("restored \(restored.kind) \(restored.id) at ingest-log position \(restored.records)")
-            for message in session.engine?.reconcile(with: loaded.rules) ?? [] { log(message) }
-        } else {
-            session.attach(store: coordinator.store, memoryLimit: Int(config.state.memoryLimit))
+        for (index, (session, _)) in sessions.enumerated() {
+            if restored != nil {
+                let messages = session.engine?.reconcile(with: loaded.rules) ?? []
+                if index == 0 { for message in messages { log(message) } }
+            } else {
+                session.attach(store: coordinator.store, memoryLimit: Int(config.state.memoryLimit))
+            }
+            session.prepareForCheckpoints()
         }
-        session.prepareForCheckpoints()
+        if let restored {
+            log("restored \(restored.kind) \(restored.id) at ingest-log position \(restored.records) (\(restored.workers) worker(s) then, \(workers) now)")
+        }
+        let session = sessions[0].0
         let ingestLog: IngestLog
         do {
             ingestLog = try IngestLog(directory: config.state.dir + "/log", report: log)
@@ -134,10 +153,15 @@ public enum Daemon {
             let at = taken[control] ?? (0, 0)
             followers.append(LineFollower(file: control, name: control, kind: .control, offset: at.offset, line: at.line, report: log))
         }
+        let shards = sessions.enumerated().map { index, pair in
+            DaemonShard(
+                index: index, session: pair.0, logDirectory: config.state.dir + "/log", position: position, sourcePositions: consumed,
+                alerts: pair.1, log: log)
+        }
         let runtime = DaemonRuntime(
-            session: session, coordinator: coordinator, sequencer: sequencer, logDirectory: config.state.dir + "/log",
-            position: position, sourcePositions: consumed, interval: config.checkpoint.interval, retain: config.checkpoint.retain,
-            metrics: metrics, alerts: dispatch, log: log)
+            shards: shards, coordinator: coordinator, sequencer: sequencer, position: position, interval: config.checkpoint.interval,
+            retain: config.checkpoint.retain, metrics: metrics, log: log)
+        log("matching on \(workers) worker(s)")
         runtime.start()
         let sources = SourceReaders(followers: followers, sequencer: sequencer, log: log)
         sources.start()

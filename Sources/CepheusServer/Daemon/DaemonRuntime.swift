@@ -11,71 +11,50 @@ import Musl
 import Darwin
 #endif
 
-/// The daemon's matching side: one thread that consumes the ingest log from its
-/// checkpointed position through the same runtime `replay` uses (so replay, live and
-/// after-crash agree), sends alerts to the stdout receivers, and checkpoints every
-/// `checkpoint.interval` — and once more when it stops, after draining the log.
+/// The daemon's matching side: the workers (`DaemonShard`, one per core by default,
+/// each owning a share of the key groups) consume the ingest log from the checkpointed
+/// position, and this coordinator publishes their status and metrics, and every
+/// `checkpoint.interval` — on a savepoint request, and once more when it stops, after
+/// the log is drained — pauses them all at one log position and checkpoints them
+/// together.
 final class DaemonRuntime: @unchecked Sendable {
-    private let session: ReplaySession
+    private let shards: [DaemonShard]
     private let coordinator: CheckpointCoordinator
-    private let reader: IngestLogReader
     private let sequencer: IngestSequencer
     private let interval: Double
-    private let alerts: AlertDispatch
     private let log: (String) -> Void
     private let stopping = Mutex(false)
     private let metrics: DaemonMetrics
-    private var lastMetrics = 0.0
     /// The applied position and the rules, for the HTTP side.
     let status = RuntimeStatus()
-    private var publishedControlCount = -1
     private var thread: WorkerThread?
-    /// Where each file or stdin source stood in the records consumed (checkpointed).
-    private var sourcePositions: [String: (offset: Int64, line: Int64)]
     /// Log positions of the retained checkpoints, oldest first.
     private var checkpointPositions: [Int64]
     private let retain: Int
 
     init(
-        session: ReplaySession, coordinator: CheckpointCoordinator, sequencer: IngestSequencer, logDirectory: String,
-        position: Int64, sourcePositions: [String: (offset: Int64, line: Int64)], interval: Int64, retain: Int,
-        metrics: DaemonMetrics, alerts: AlertDispatch, log: @escaping (String) -> Void
+        shards: [DaemonShard], coordinator: CheckpointCoordinator, sequencer: IngestSequencer, position: Int64, interval: Int64,
+        retain: Int, metrics: DaemonMetrics, log: @escaping (String) -> Void
     ) {
+        self.shards = shards
         self.metrics = metrics
-        self.sourcePositions = sourcePositions
-        self.session = session
         self.coordinator = coordinator
         self.sequencer = sequencer
-        self.reader = IngestLogReader(directory: logDirectory, position: position)
         self.interval = Double(interval) / 1000
         self.retain = retain
-        self.alerts = alerts
         self.log = log
         checkpointPositions = [position]
     }
 
-    /// State restored and the log being consumed.
-    var isReady: Bool { status.snapshot.ready }
-
-    /// Publishes the position and, when control records changed them, the rules.
     /// The watermark the runtime has reached (`nil` before the first event).
     var watermark: Int64? {
         let value = status.snapshot.watermark
         return value == .min ? nil : value
     }
 
-    private func publish() {
-        let counters = session.counters
-        let controls = counters.controlApplied + counters.controlRejected
-        var rules: [LoadedRuleSummary]?
-        if controls != publishedControlCount {
-            publishedControlCount = controls
-            rules = session.engine?.loadedRules ?? []
-        }
-        status.publish(position: reader.position, rules: rules, watermark: session.engine?.watermark ?? .min)
-    }
-
     func start() {
+        for shard in shards { shard.start() }
+        publish()
         let thread = WorkerThread { [self] in self.loop() }
         self.thread = thread
         thread.start()
@@ -88,55 +67,20 @@ final class DaemonRuntime: @unchecked Sendable {
         thread = nil
     }
 
+    /// Publishes the slowest worker's position (a change is applied once every worker
+    /// has passed it) and the rules and watermark (the same in every worker).
+    private func publish() {
+        let reports = shards.map(\.report)
+        let position = reports.map(\.position).min() ?? 0
+        status.publish(position: position, rules: reports[0].loadedRules, watermark: reports[0].watermark)
+    }
+
     private func loop() {
-        publish()
         var lastCheckpoint = CheckpointCoordinator.monotonicSeconds()
-        while true {
-            let stop = stopping.withLock { $0 }
-            // Every alert of the records matched so far goes into the outbox before more
-            // are matched; while it cannot be written, matching waits (the log holds on).
-            guard alerts.settle() else {
-                if stop { break }
-                usleep(500_000)
-                continue
-            }
-            let records: [(Int64, IngestRecord)]
-            do {
-                records = try reader.next(limit: 4096)
-            } catch {
-                log("error: \(error); the runtime stops reading the log")
-                break
-            }
-            for (_, record) in records {
-                if let at = record.followedPosition { sourcePositions[at.source] = (at.offset, at.line) }
-                switch record {
-                case .event(let source, _, let line, let bytes):
-                    if source == "http" {
-                        // The n-th event taken over HTTP is `http:n` (replay's id for
-                        // the n-th line of a file named http), whatever else the log holds.
-                        let count = (sourcePositions["http"]?.line ?? 0) + 1
-                        sourcePositions["http"] = (0, count)
-                        session.feed(ArraySlice(bytes), source: "http", sourceLine: count)
-                    } else {
-                        session.feed(ArraySlice(bytes), source: source, sourceLine: line)
-                    }
-                case .control(let source, _, let line, let bytes):
-                    session.feed(ArraySlice(bytes), source: source, sourceLine: line)
-                case .watermark(let time):
-                    session.feedWatermark(time)
-                case .idle(let source):
-                    session.feedIdle(source: source)
-                case .clock(let time):
-                    session.processingTime = time
-                case .sources(let names):
-                    session.feedSources(names)
-                }
-            }
-            if !records.isEmpty { publish() }
-            if records.isEmpty {
-                if stop { break }
-                usleep(2_000)
-            }
+        var lastMetrics = 0.0
+        while !stopping.withLock({ $0 }) {
+            usleep(2_000)
+            publish()
             let now = CheckpointCoordinator.monotonicSeconds()
             if now - lastMetrics >= 1 {
                 lastMetrics = now
@@ -144,20 +88,46 @@ final class DaemonRuntime: @unchecked Sendable {
             }
             if now - lastCheckpoint >= interval {
                 checkpoint()
-                lastCheckpoint = now
+                lastCheckpoint = CheckpointCoordinator.monotonicSeconds()
             }
             for (id, name) in status.pendingSavepoints() {
                 status.completeSavepoint(id, savepoint(name: name))
                 lastCheckpoint = CheckpointCoordinator.monotonicSeconds()
             }
         }
-        checkpoint()
+        // Intake has stopped (the HTTP server and the sources stop first): drain the
+        // log to its end, checkpoint, and end the workers.
+        checkpoint(at: sequencer.nextPosition, resume: false)
+        for shard in shards { shard.exit() }
+        publish()
         publishMetrics()
     }
 
     private func publishMetrics() {
-        let watermark = session.engine?.watermark
-        metrics.publish(counters: session.counters, rules: session.ruleStatistics, watermark: watermark == .min ? nil : watermark)
+        let reports = shards.map(\.report)
+        var counters = reports[0].counters
+        if reports.count > 1 {
+            // Worker 0's reader counts (events, late, rejected, control records) with
+            // every worker's engine figures.
+            let total = RuntimeEngine.Figures.total(reports.map(\.figures)).counters
+            counters = total.adding(RuntimeCounters())
+            counters.events = reports[0].counters.events
+            counters.late = reports[0].counters.late
+            counters.rejected = reports[0].counters.rejected
+            counters.controlApplied = reports[0].counters.controlApplied
+            counters.controlRejected = reports[0].counters.controlRejected
+        }
+        var rules = reports[0].rules
+        for other in reports.dropFirst() {
+            for (index, rule) in other.rules.enumerated() where index < rules.count && rules[index].id == rule.id {
+                rules[index].steps += rule.steps
+                rules[index].partialMatches += rule.partialMatches
+                rules[index].keys += rule.keys
+                rules[index].droppedPartialMatches += rule.droppedPartialMatches
+            }
+        }
+        let watermark = reports[0].watermark
+        metrics.publish(counters: counters, rules: rules, watermark: watermark == .min ? nil : watermark)
     }
 
     /// A checkpoint now, kept as the savepoint `name` (files hard-linked).
@@ -176,28 +146,51 @@ final class DaemonRuntime: @unchecked Sendable {
         }
     }
 
-    private func checkpoint(force: Bool = false) {
-        // Alerts first: every alert the checkpoint covers is in the outbox (and on
-        // stdout) before it commits.
-        guard alerts.settle() else {
-            log("checkpoint skipped: the alerts it would cover are not in the outbox yet")
-            return
+    /// Pauses every worker at one log position (by default the furthest any has
+    /// reached), checkpoints them together, and lets them go on (unless `resume` is
+    /// false: the final checkpoint).
+    private func checkpoint(force: Bool = false, at target: Int64? = nil, resume: Bool = true) {
+        let position = target ?? shards.map(\.position).max() ?? 0
+        if !force, let last = checkpointPositions.last, last == position, coordinator.completed > 0, resume { return }
+        for shard in shards { shard.pause(at: position) }
+        defer { if resume { for shard in shards { shard.resume() } } }
+        // Workers reach the position once their alerts are in the outbox. A final
+        // checkpoint waits at most 8 s (SIGTERM must end within 10 s; without it the
+        // restart re-reads the log from the previous checkpoint: nothing is lost).
+        let deadline = CheckpointCoordinator.monotonicSeconds() + (resume ? 60 : 8)
+        while !shards.allSatisfy(\.isPaused) {
+            if CheckpointCoordinator.monotonicSeconds() > deadline {
+                log("checkpoint skipped: the workers did not reach ingest-log position \(position) in time (is the outbox writable?)")
+                return
+            }
+            usleep(1_000)
         }
-        let position = reader.position
-        if !force, let last = checkpointPositions.last, last == position, coordinator.completed > 0 { return }
+        if let last = checkpointPositions.last, last == position, coordinator.completed > 0, !force { return }
         let committed = coordinator.checkpoint(
             write: { batch, drain in
-                let written = try session.writeCheckpoint(into: &batch, drainBytes: CheckpointCoordinator.drainBytes, drain: drain)
-                var manifest = session.manifest(source: "ingest-log", offset: position, written: written)
+                var written = RuntimeEngine.CheckpointWrite()
+                let total = RuntimeEngine.Figures.total(shards.compactMap { $0.session.engine?.figures })
+                for shard in shards {
+                    let part: RuntimeEngine.CheckpointPart = shards.count == 1 ? .whole : shard.index == 0 ? .wholeRecording(total) : .statesOnly
+                    let share = try shard.session.writeCheckpoint(
+                        into: &batch, drainBytes: CheckpointCoordinator.drainBytes, drain: drain, part: part)
+                    written.statesWritten += share.statesWritten
+                    written.statesDeleted += share.statesDeleted
+                    written.bytes += share.bytes
+                    written.keys += share.keys
+                    written.partialMatches += share.partialMatches
+                }
+                var manifest = shards[0].session.manifest(source: "ingest-log", offset: position, written: written)
                 manifest.records = position
-                for (name, at) in sourcePositions.sorted(by: { $0.key < $1.key }) {
+                manifest.workers = shards.count
+                for (name, at) in shards[0].sourcePositions.sorted(by: { $0.key < $1.key }) {
                     manifest.sources.append(CheckpointManifest.SourcePosition(name: name, offset: at.offset, line: at.line))
                 }
                 return manifest
             },
             report: log, onFailure: {})
         guard committed != nil else { return }
-        session.checkpointCommitted()
+        for shard in shards { shard.session.checkpointCommitted() }
         metrics.checkpointed(seconds: coordinator.lastDuration)
         checkpointPositions.append(position)
         if checkpointPositions.count > retain { checkpointPositions.removeFirst(checkpointPositions.count - retain) }

@@ -2,14 +2,6 @@ import CepheusCore
 import CepheusRuntime
 import CepheusState
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Takes the alerts the runtime emits, on the runtime thread: collects them while a
 /// group of log records is matched, then `settle` writes them to the outbox (one synced
 /// write) before anything is delivered, prints those for stdout receivers (one JSON line
@@ -25,8 +17,13 @@ final class AlertDispatch: @unchecked Sendable {
     private var collected: [Alert] = []
     private var output: [UInt8] = []
     private var failing = false
+    private let standardOutput: StandardOutputWriter
 
-    init(outbox: Outbox, stdoutReceivers: Set<String>, defaultReceivers: [String], metrics: DaemonMetrics, log: @escaping (String) -> Void) {
+    init(
+        outbox: Outbox, stdoutReceivers: Set<String>, defaultReceivers: [String], metrics: DaemonMetrics,
+        standardOutput: StandardOutputWriter, log: @escaping (String) -> Void
+    ) {
+        self.standardOutput = standardOutput
         self.outbox = outbox
         self.stdoutReceivers = stdoutReceivers
         self.defaultReceivers = defaultReceivers
@@ -98,16 +95,8 @@ final class AlertDispatch: @unchecked Sendable {
     }
 
     private func flushOutput() {
-        var offset = 0
-        while offset < output.count {
-            let count = output.withUnsafeBytes { write(1, $0.baseAddress! + offset, $0.count - offset) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                log("cannot write alerts to standard output: \(String(cString: strerror(errno)))")
-                break
-            }
-            offset += count
-        }
+        guard !output.isEmpty else { return }
+        standardOutput.write(output, report: log)
         output.removeAll(keepingCapacity: true)
     }
 }

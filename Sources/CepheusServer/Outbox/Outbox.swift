@@ -15,6 +15,9 @@ public final class Outbox: @unchecked Sendable {
     private let store: RocksStateStore
     private let retain: Int
     private let positions = Mutex(Positions())
+    /// One admission at a time (the daemon's workers share the outbox): sequences are
+    /// handed out in order.
+    private let admission = Mutex(())
 
     struct Positions {
         var next: UInt64 = 1
@@ -71,6 +74,10 @@ public final class Outbox: @unchecked Sendable {
     /// receiver — in one synced write, and returns every alert's entry: new, or found
     /// (derived again; only its pending deliveries still need doing).
     public func admit(_ alerts: [(id: String, rule: String, json: [UInt8], receivers: [String])], now: Int64) throws -> [Admitted] {
+        try admission.withLock { _ in try admitSerially(alerts, now: now) }
+    }
+
+    private func admitSerially(_ alerts: [(id: String, rule: String, json: [UInt8], receivers: [String])], now: Int64) throws -> [Admitted] {
         var batch = StateBatch()
         var admitted: [Admitted] = []
         var seen: Set<String> = []

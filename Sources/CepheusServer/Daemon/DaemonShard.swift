@@ -1,0 +1,191 @@
+import CepheusCore
+import CepheusRuntime
+import CepheusState
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One of the daemon's matching workers: its own thread reads the whole ingest log
+/// through the same runtime `replay` uses and matches the (rule, key) states of its
+/// share of the key groups (every worker computes the same watermark from the same
+/// records, so alerts are the same set for any worker count). Its alerts go to the
+/// outbox after each group of records. The coordinator (`DaemonRuntime`) pauses every
+/// worker at one log position to checkpoint them together.
+final class DaemonShard: @unchecked Sendable {
+    let index: Int
+    let session: ReplaySession
+    private let reader: IngestLogReader
+    private let alerts: AlertDispatch
+    private let log: (String) -> Void
+    private let control = Mutex(Control())
+    private var thread: WorkerThread?
+    /// Where each followed source (and the HTTP event count) stood in the records
+    /// consumed.
+    private(set) var sourcePositions: [String: (offset: Int64, line: Int64)]
+    private var publishedControls = -1
+
+    struct Control {
+        /// Stop consuming at this position and report `paused`.
+        var pauseAt: Int64?
+        var paused = false
+        var exit = false
+    }
+
+    /// What the worker last published about itself (read by the coordinator).
+    struct Report: Sendable {
+        var position: Int64
+        var counters = RuntimeCounters()
+        var figures = RuntimeEngine.Figures()
+        var rules: [RuleStatistics] = []
+        var loadedRules: [LoadedRuleSummary]?
+        var watermark: Int64 = .min
+        var settled = true
+    }
+
+    private let published: Mutex<Report>
+
+    init(
+        index: Int, session: ReplaySession, logDirectory: String, position: Int64,
+        sourcePositions: [String: (offset: Int64, line: Int64)], alerts: AlertDispatch, log: @escaping (String) -> Void
+    ) {
+        self.index = index
+        self.session = session
+        self.reader = IngestLogReader(directory: logDirectory, position: position)
+        self.sourcePositions = sourcePositions
+        self.alerts = alerts
+        self.log = log
+        published = Mutex(Report(position: position))
+    }
+
+    var report: Report { published.withLock { $0 } }
+
+    func start() {
+        publish()
+        let thread = WorkerThread { [self] in self.loop() }
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Asks the worker to stop at `position` (it reports `paused` there).
+    func pause(at position: Int64) {
+        control.withLock {
+            $0.pauseAt = position
+            $0.paused = false
+        }
+    }
+
+    var isPaused: Bool { control.withLock { $0.paused } }
+
+    func resume() {
+        control.withLock {
+            $0.pauseAt = nil
+            $0.paused = false
+        }
+    }
+
+    /// Ends the thread (after a pause: the final checkpoint is taken).
+    func exit() {
+        control.withLock { $0.exit = true }
+        thread?.join()
+        thread = nil
+    }
+
+    private func loop() {
+        while true {
+            let now = control.withLock { $0 }
+            if now.exit { break }
+            if let pauseAt = now.pauseAt, reader.position >= pauseAt {
+                // Paused: every alert so far in the outbox first (a checkpoint must not
+                // cover alerts that are not).
+                if alerts.settle() {
+                    publish()
+                    control.withLock { if $0.pauseAt == pauseAt { $0.paused = true } }
+                }
+                usleep(1_000)
+                continue
+            }
+            // Every alert of the records matched so far goes into the outbox before more
+            // are matched; while it cannot be written, matching waits (the log holds on).
+            guard alerts.settle() else {
+                publish()
+                usleep(500_000)
+                continue
+            }
+            var limit = 4096
+            if let pauseAt = now.pauseAt { limit = Int(min(Int64(limit), pauseAt - reader.position)) }
+            let records: [(Int64, IngestRecord)]
+            do {
+                records = try reader.next(limit: limit)
+            } catch {
+                log("error: \(error); worker \(index) stops reading the log")
+                control.withLock { $0.exit = true }
+                break
+            }
+            apply(records)
+            if records.isEmpty {
+                usleep(2_000)
+            } else {
+                publish()
+            }
+        }
+    }
+
+    private func apply(_ records: [(Int64, IngestRecord)]) {
+        for (_, record) in records {
+            if let at = record.followedPosition { sourcePositions[at.source] = (at.offset, at.line) }
+            switch record {
+            case .event(let source, _, let line, let bytes):
+                if source == "http" {
+                    // The n-th event taken over HTTP is `http:n` (replay's id for the
+                    // n-th line of a file named http), whatever else the log holds.
+                    let count = (sourcePositions["http"]?.line ?? 0) + 1
+                    sourcePositions["http"] = (0, count)
+                    session.feed(ArraySlice(bytes), source: "http", sourceLine: count)
+                } else {
+                    session.feed(ArraySlice(bytes), source: source, sourceLine: line)
+                }
+            case .control(let source, _, let line, let bytes):
+                session.feed(ArraySlice(bytes), source: source, sourceLine: line)
+            case .watermark(let time):
+                session.feedWatermark(time)
+            case .idle(let source):
+                session.feedIdle(source: source)
+            case .clock(let time):
+                session.processingTime = time
+            case .sources(let names):
+                session.feedSources(names)
+            }
+        }
+    }
+
+    /// Publishes the worker's position and figures (on its own thread).
+    func publish() {
+        let counters = session.counters
+        let controls = counters.controlApplied + counters.controlRejected
+        var loadedRules: [LoadedRuleSummary]?
+        if controls != publishedControls {
+            publishedControls = controls
+            loadedRules = session.engine?.loadedRules ?? []
+        }
+        let report = Report(
+            position: reader.position, counters: counters, figures: session.engine?.figures ?? .init(), rules: session.ruleStatistics,
+            loadedRules: loadedRules, watermark: session.engine?.watermark ?? .min, settled: alerts.unsettled == 0)
+        published.withLock { old in
+            let rules = report.loadedRules ?? old.loadedRules
+            old = report
+            old.loadedRules = rules
+        }
+    }
+
+    /// The position reached (for the coordinator, any thread).
+    var position: Int64 { published.withLock { $0.position } }
+
+    /// The log position consumed (call only while paused or stopped).
+    var pausedPosition: Int64 { reader.position }
+}
