@@ -72,8 +72,9 @@ import Glibc
             return out.contains(#""key":"file-user""#) && out.contains(#""key":"http-user""#)
         }
         #expect(both, "alerts: \(CLI.read(dir + "/out")) log: \(CLI.read(dir + "/err"))")
+        // Metrics are published about once a second.
+        #expect(Self.eventually(5) { Self.metric("cepheus_events_total", port: port) == 5 })
         #expect(Self.metric("cepheus_events_late_total", port: port) == 0)
-        #expect(Self.metric("cepheus_events_total", port: port) == 5)
     }
 
     /// `time.mode: processing`: events need no time field, take the ingest clock, and
@@ -101,6 +102,7 @@ import Glibc
             return out.contains(#""rule":"ab""#) && out.contains(#""rule":"no-b""#)
         }
         #expect(fired, "alerts: \(CLI.read(dir + "/out")) log: \(CLI.read(dir + "/err"))")
+        #expect(Self.eventually(5) { Self.metric("cepheus_events_total", port: port) == 3 })
         #expect(Self.metric("cepheus_events_late_total", port: port) == 0)
         #expect(Self.metric("cepheus_events_rejected_total{reason=\"invalid\"}", port: port) == 0)
         // The alert's times are the ingest clock's.

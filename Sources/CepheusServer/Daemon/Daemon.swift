@@ -54,21 +54,22 @@ public enum Daemon {
         }
         defer { outbox.close() }
         let workers = config.workers ?? min(16, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
-        let standardOutput = StandardOutputWriter()
+        let dispatch = AlertDispatch(
+            outbox: outbox, stdoutReceivers: stdoutReceivers, defaultReceivers: config.defaultReceivers, metrics: metrics, log: log)
+        dispatch.start()
+        defer { dispatch.stop() }
         // One session a worker, each owning its share of the key groups.
-        let sessions = (0..<workers).map { index -> (ReplaySession, AlertDispatch) in
-            let dispatch = AlertDispatch(
-                outbox: outbox, stdoutReceivers: stdoutReceivers, defaultReceivers: config.defaultReceivers, metrics: metrics,
-                standardOutput: standardOutput, log: log)
+        let sessions = (0..<workers).map { index -> (ReplaySession, AlertCollector) in
+            let collector = AlertCollector()
             let session = ReplaySession(
                 rules: loaded.rules, sourceName: "http", outOfOrderness: processingTime ? 0 : config.time.outOfOrderness,
                 timeField: config.time.field,
                 // Every worker applies every control record: one reports on them.
-                sinks: .init(alert: dispatch.collect, diagnostic: index == 0 ? log : { _ in }))
+                sinks: .init(alert: collector.collect, diagnostic: index == 0 ? log : { _ in }))
             if workers > 1 { session.engine?.shard = (index, workers) }
             session.engine?.stateTTL = config.state.ttl
             session.watermarkPerSource = true
-            return (session, dispatch)
+            return (session, collector)
         }
         let load: (RocksStateStore, CheckpointManifest) throws -> Void = { store, _ in
             for (index, (session, _)) in sessions.enumerated() {
@@ -156,7 +157,7 @@ public enum Daemon {
         let shards = sessions.enumerated().map { index, pair in
             DaemonShard(
                 index: index, session: pair.0, logDirectory: config.state.dir + "/log", position: position, sourcePositions: consumed,
-                alerts: pair.1, log: log)
+                collector: pair.1, alerts: dispatch, log: log)
         }
         let runtime = DaemonRuntime(
             shards: shards, coordinator: coordinator, sequencer: sequencer, position: position, interval: config.checkpoint.interval,

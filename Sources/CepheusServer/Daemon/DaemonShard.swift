@@ -15,12 +15,13 @@ import Darwin
 /// through the same runtime `replay` uses and matches the (rule, key) states of its
 /// share of the key groups (every worker computes the same watermark from the same
 /// records, so alerts are the same set for any worker count). Its alerts go to the
-/// outbox after each group of records. The coordinator (`DaemonRuntime`) pauses every
+/// outbox (through the shared `AlertDispatch`) after each group of records. The coordinator (`DaemonRuntime`) pauses every
 /// worker at one log position to checkpoint them together.
 final class DaemonShard: @unchecked Sendable {
     let index: Int
     let session: ReplaySession
     private let reader: IngestLogReader
+    private let collector: AlertCollector
     private let alerts: AlertDispatch
     private let log: (String) -> Void
     private let control = Mutex(Control())
@@ -29,6 +30,9 @@ final class DaemonShard: @unchecked Sendable {
     /// consumed.
     private(set) var sourcePositions: [String: (offset: Int64, line: Int64)]
     private var publishedControls = -1
+    private var lastFullPublish = 0.0
+    /// Records were consumed since the last full report.
+    private var reportStale = false
 
     struct Control {
         /// Stop consuming at this position and report `paused`.
@@ -52,8 +56,10 @@ final class DaemonShard: @unchecked Sendable {
 
     init(
         index: Int, session: ReplaySession, logDirectory: String, position: Int64,
-        sourcePositions: [String: (offset: Int64, line: Int64)], alerts: AlertDispatch, log: @escaping (String) -> Void
+        sourcePositions: [String: (offset: Int64, line: Int64)], collector: AlertCollector, alerts: AlertDispatch,
+        log: @escaping (String) -> Void
     ) {
+        self.collector = collector
         self.index = index
         self.session = session
         self.reader = IngestLogReader(directory: logDirectory, position: position)
@@ -101,23 +107,16 @@ final class DaemonShard: @unchecked Sendable {
             let now = control.withLock { $0 }
             if now.exit { break }
             if let pauseAt = now.pauseAt, reader.position >= pauseAt {
-                // Paused: every alert so far in the outbox first (a checkpoint must not
+                // Paused once every alert so far is in the outbox (a checkpoint must not
                 // cover alerts that are not).
-                if alerts.settle() {
+                if alerts.unsettled == 0 {
                     publish()
                     control.withLock { if $0.pauseAt == pauseAt { $0.paused = true } }
                 }
                 usleep(1_000)
                 continue
             }
-            // Every alert of the records matched so far goes into the outbox before more
-            // are matched; while it cannot be written, matching waits (the log holds on).
-            guard alerts.settle() else {
-                publish()
-                usleep(500_000)
-                continue
-            }
-            var limit = 4096
+            var limit = 16_384
             if let pauseAt = now.pauseAt { limit = Int(min(Int64(limit), pauseAt - reader.position)) }
             let records: [(Int64, IngestRecord)]
             do {
@@ -127,16 +126,31 @@ final class DaemonShard: @unchecked Sendable {
                 control.withLock { $0.exit = true }
                 break
             }
-            apply(records)
+            let controls = apply(records)
+            // The group's alerts go to the outbox (written on the dispatch's thread).
+            alerts.submit(collector.take())
             if records.isEmpty {
+                // Idle: the figures of the last records go out now if they have not.
+                if reportStale { publish() }
                 usleep(2_000)
-            } else {
+            } else if controls || CheckpointCoordinator.monotonicSeconds() - lastFullPublish >= 0.1 {
                 publish()
+            } else {
+                reportStale = true
+                // Between full reports (figures cost a walk over the rules): the position.
+                let position = reader.position
+                let settled = alerts.unsettled == 0
+                published.withLock {
+                    $0.position = position
+                    $0.settled = settled
+                }
             }
         }
     }
 
-    private func apply(_ records: [(Int64, IngestRecord)]) {
+    /// Feeds the records to the session; `true` when a control record was among them.
+    private func apply(_ records: [(Int64, IngestRecord)]) -> Bool {
+        var controls = false
         for (_, record) in records {
             if let at = record.followedPosition { sourcePositions[at.source] = (at.offset, at.line) }
             switch record {
@@ -151,6 +165,7 @@ final class DaemonShard: @unchecked Sendable {
                     session.feed(ArraySlice(bytes), source: source, sourceLine: line)
                 }
             case .control(let source, _, let line, let bytes):
+                controls = true
                 session.feed(ArraySlice(bytes), source: source, sourceLine: line)
             case .watermark(let time):
                 session.feedWatermark(time)
@@ -162,10 +177,13 @@ final class DaemonShard: @unchecked Sendable {
                 session.feedSources(names)
             }
         }
+        return controls
     }
 
     /// Publishes the worker's position and figures (on its own thread).
     func publish() {
+        lastFullPublish = CheckpointCoordinator.monotonicSeconds()
+        reportStale = false
         let counters = session.counters
         let controls = counters.controlApplied + counters.controlRejected
         var loadedRules: [LoadedRuleSummary]?

@@ -18,7 +18,10 @@ public final class IngestLogReader {
     private var segmentStart: Int64 = -1
     private var descriptor: Int32 = -1
     private var fileOffset: Int64 = 0
+    /// Bytes read from the segment; those before `bufferStart` are consumed.
     private var buffer: [UInt8] = []
+    private var bufferStart = 0
+    private var chunk = [UInt8](repeating: 0, count: 1 << 16)
 
     /// A reader whose first record is the one at `position`.
     public init(directory: String, position: Int64) {
@@ -53,7 +56,7 @@ public final class IngestLogReader {
         while result.count < limit {
             if let payload = try nextPayload() {
                 do {
-                    result.append((position, try IngestRecord.decode(payload)))
+                    result.append((position, try IngestRecord.decode(Array(payload))))
                 } catch {
                     throw IngestLog.Failure("ingest log record \(position) is damaged: \(error)")
                 }
@@ -76,21 +79,25 @@ public final class IngestLogReader {
         segmentStart = start
         fileOffset = 0
         buffer.removeAll(keepingCapacity: true)
+        bufferStart = 0
     }
 
     /// The next complete frame's payload, reading more of the file when needed.
-    private func nextPayload() throws -> [UInt8]? {
-        if let payload = IngestLog.frame(in: buffer, at: 0) {
-            let consumed = IngestLog.frameHeader + payload.count
-            let result = Array(payload)
-            buffer.removeFirst(consumed)
-            return result
+    private func nextPayload() throws -> ArraySlice<UInt8>? {
+        while true {
+            if let payload = IngestLog.frame(in: buffer, at: bufferStart) {
+                bufferStart += IngestLog.frameHeader + payload.count
+                return payload
+            }
+            // Drop what was consumed (once per read, not once per record), then read on.
+            if bufferStart > 0 {
+                buffer.removeFirst(bufferStart)
+                bufferStart = 0
+            }
+            let count = chunk.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(fileOffset)) }
+            guard count > 0 else { return nil }
+            fileOffset += Int64(count)
+            buffer += chunk[0..<count]
         }
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        let count = chunk.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(fileOffset)) }
-        guard count > 0 else { return nil }
-        fileOffset += Int64(count)
-        buffer += chunk[0..<count]
-        return try nextPayload()
     }
 }

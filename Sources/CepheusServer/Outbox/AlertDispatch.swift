@@ -1,29 +1,45 @@
 import CepheusCore
 import CepheusRuntime
 import CepheusState
+import Dispatch
+import Synchronization
 
-/// Takes the alerts the runtime emits, on the runtime thread: collects them while a
-/// group of log records is matched, then `settle` writes them to the outbox (one synced
-/// write) before anything is delivered, prints those for stdout receivers (one JSON line
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Takes the alerts the workers emit and, on a thread of its own (so matching never
+/// waits for a disk sync), writes them to the outbox — one synced write per group,
+/// before anything is delivered — then prints those for stdout receivers (one JSON line
 /// each, once per alert) and records those deliveries. An alert derived again after a
 /// restore finds its outbox entry: it is not counted or printed again unless its stdout
-/// delivery was still pending.
+/// delivery was still pending. While the outbox cannot be written the alerts wait
+/// (retried every 500 ms), and past `maxWaiting` the workers wait too.
 final class AlertDispatch: @unchecked Sendable {
     private let outbox: Outbox
     private let stdoutReceivers: Set<String>
     private let defaultReceivers: [String]
     private let metrics: DaemonMetrics
-    private let log: (String) -> Void
-    private var collected: [Alert] = []
-    private var output: [UInt8] = []
+    private let log: @Sendable (String) -> Void
+    private let standardOutput = StandardOutputWriter()
+    private let queue = Mutex(Queue())
+    private let wake = DispatchSemaphore(value: 0)
+    private var thread: WorkerThread?
     private var failing = false
-    private let standardOutput: StandardOutputWriter
+    static let maxWaiting = 100_000
 
-    init(
-        outbox: Outbox, stdoutReceivers: Set<String>, defaultReceivers: [String], metrics: DaemonMetrics,
-        standardOutput: StandardOutputWriter, log: @escaping (String) -> Void
-    ) {
-        self.standardOutput = standardOutput
+    struct Queue {
+        var alerts: [Alert] = []
+        /// Alerts submitted and not yet in the outbox (queued or being written).
+        var unsettled = 0
+        var stopping = false
+    }
+
+    init(outbox: Outbox, stdoutReceivers: Set<String>, defaultReceivers: [String], metrics: DaemonMetrics, log: @escaping @Sendable (String) -> Void) {
         self.outbox = outbox
         self.stdoutReceivers = stdoutReceivers
         self.defaultReceivers = defaultReceivers
@@ -31,19 +47,62 @@ final class AlertDispatch: @unchecked Sendable {
         self.log = log
     }
 
-    /// The runtime's alert sink.
-    func collect(_ alert: Alert) { collected.append(alert) }
+    func start() {
+        let thread = WorkerThread { [self] in self.loop() }
+        self.thread = thread
+        thread.start()
+    }
 
-    /// Alerts collected and not yet in the outbox.
-    var unsettled: Int { collected.count }
+    /// Writes what is queued, then ends the thread.
+    func stop() {
+        queue.withLock { $0.stopping = true }
+        wake.signal()
+        thread?.join()
+        thread = nil
+    }
 
-    /// Writes the collected alerts to the outbox and delivers them to the stdout
-    /// receivers. `false` when the outbox cannot be written: the alerts stay collected
-    /// (the runtime retries, and takes no checkpoint that would cover them).
-    func settle() -> Bool {
-        guard !collected.isEmpty else { return true }
-        let kinds = Dictionary(collected.map { ($0.id, $0.kind.rawValue) }, uniquingKeysWith: { first, _ in first })
-        let input = collected.map { alert -> (id: String, rule: String, json: [UInt8], receivers: [String]) in
+    /// Hands a worker's alerts over (in emission order). Waits only while more than
+    /// `maxWaiting` alerts are not yet in the outbox (it cannot be written).
+    func submit(_ alerts: [Alert]) {
+        guard !alerts.isEmpty else { return }
+        while queue.withLock({ $0.unsettled }) > Self.maxWaiting { usleep(10_000) }
+        queue.withLock {
+            $0.alerts += alerts
+            $0.unsettled += alerts.count
+        }
+        wake.signal()
+    }
+
+    /// Alerts submitted and not yet in the outbox (a checkpoint waits for zero).
+    var unsettled: Int { queue.withLock { $0.unsettled } }
+
+    private func loop() {
+        while true {
+            _ = wake.wait(timeout: .now() + .milliseconds(100))
+            let (alerts, stopping) = queue.withLock { queue -> ([Alert], Bool) in
+                let taken = queue.alerts
+                queue.alerts = []
+                return (taken, queue.stopping)
+            }
+            var remaining = alerts
+            while !remaining.isEmpty {
+                if settle(remaining) {
+                    queue.withLock { $0.unsettled -= remaining.count }
+                    remaining = []
+                } else {
+                    if queue.withLock({ $0.stopping }) { break }
+                    usleep(500_000)
+                }
+            }
+            if stopping && queue.withLock({ $0.alerts.isEmpty }) { break }
+        }
+    }
+
+    /// Writes `alerts` to the outbox and delivers them to the stdout receivers;
+    /// `false` when the outbox cannot be written.
+    private func settle(_ alerts: [Alert]) -> Bool {
+        let kinds = Dictionary(alerts.map { ($0.id, $0.kind.rawValue) }, uniquingKeysWith: { first, _ in first })
+        let input = alerts.map { alert -> (id: String, rule: String, json: [UInt8], receivers: [String]) in
             var json: [UInt8] = []
             alert.writeJSON(into: &json)
             var receivers: [String] = []
@@ -54,13 +113,13 @@ final class AlertDispatch: @unchecked Sendable {
         do {
             admitted = try outbox.admit(input, now: CheckpointCoordinator.wallClockMilliseconds())
         } catch {
-            if !failing { log("error: cannot write alerts to the outbox: \(error); matching waits until it can") }
+            if !failing { log("error: cannot write alerts to the outbox: \(error); they wait (no checkpoint covers them) until it can") }
             failing = true
             return false
         }
         if failing { log("the outbox is writable again") }
         failing = false
-        collected.removeAll(keepingCapacity: true)
+        var output: [UInt8] = []
         var changed: [OutboxEntry] = []
         for item in admitted {
             var entry = item.entry
@@ -84,7 +143,7 @@ final class AlertDispatch: @unchecked Sendable {
             }
             if printed { changed.append(entry) }
         }
-        flushOutput()
+        if !output.isEmpty { standardOutput.write(output, report: log) }
         do {
             try outbox.update(changed)
         } catch {
@@ -92,11 +151,5 @@ final class AlertDispatch: @unchecked Sendable {
             log("cannot record stdout deliveries in the outbox: \(error)")
         }
         return true
-    }
-
-    private func flushOutput() {
-        guard !output.isEmpty else { return }
-        standardOutput.write(output, report: log)
-        output.removeAll(keepingCapacity: true)
     }
 }

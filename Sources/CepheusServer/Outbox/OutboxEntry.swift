@@ -107,12 +107,14 @@ public struct OutboxEntry: Sendable, Equatable {
         return OutboxEntry(id: id, sequence: sequence, created: created, rule: rule, alertJSON: alert, deliveries: deliveries)
     }
 
-    /// `{"alert":{…},"deliveries":[{"receiver","state","attempts","last_error"}]}`
-    /// (spec/daemon.md, `GET /v1/alerts`).
+    /// `{"alert":{…},"deliveries":[{"receiver","state","attempts","last_error"}],
+    /// "created_at":MS}` (spec/daemon.md, `GET /v1/alerts`; `created_at`, when the alert
+    /// entered the outbox, is ours).
     public var jsonValue: Value {
         let alert = (try? JSONReader.parse(alertJSON)) ?? .string(String(decoding: alertJSON, as: UTF8.self))
         return .object(JSONObject([
             ("alert", alert),
+            ("created_at", .int(created)),
             ("deliveries", .array(deliveries.map { delivery in
                 .object(JSONObject([
                     ("receiver", .string(delivery.receiver)), ("state", .string(delivery.state.name)),
