@@ -33,13 +33,13 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def start_daemon(binary, work, port, mode, workers="auto"):
+def start_daemon(binary, work, port, mode, workers="auto", interval="10s"):
     os.makedirs(work, exist_ok=True)
     config = os.path.join(work, "cepheus.yaml")
     with open(config, "w") as f:
         f.write(
             f"state: {{dir: {work}/data}}\n"
-            f"checkpoint: {{interval: 10s}}\n"
+            f"checkpoint: {{interval: {interval}}}\n"
             f"rules: {{paths: [{ROOT}/rules]}}\n"
             f"time: {{mode: {mode}, out_of_orderness: 5m}}\n"
             f"http: {{listen: 127.0.0.1:{port}, max_body: 64MiB}}\n"
@@ -145,6 +145,8 @@ def main():
     parser.add_argument("--port", type=int, default=18080)
     parser.add_argument("--workers", default="auto", help="the daemon's workers: (default auto, one per core)")
     parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument("--checkpoint-interval", default="10s")
+    parser.add_argument("--sustained", type=float, help="skip phase 1: take this as the sustained rate")
     args = parser.parse_args()
 
     work = tempfile.mkdtemp(prefix="cepheus-load-")
@@ -162,9 +164,9 @@ def main():
         total = len(lines)
         print(f"{total} events in {len(batches)} batches of {args.batch}, {args.clients} clients", flush=True)
 
-        acknowledged, sustained = [], []
-        for run in range(args.runs):
-            daemon = start_daemon(args.bin, os.path.join(work, f"rate{run}"), args.port, "event", args.workers)
+        acknowledged, sustained = [], [args.sustained] if args.sustained else []
+        for run in range(0 if args.sustained else args.runs):
+            daemon = start_daemon(args.bin, os.path.join(work, f"rate{run}"), args.port, "event", args.workers, args.checkpoint_interval)
             try:
                 start, _, acked = post_batches(args.port, batches, args.clients)
                 ack_rate = total / (max(acked) - start)
@@ -180,13 +182,14 @@ def main():
             finally:
                 stop_daemon(daemon)
         rate = statistics.median(sustained)
-        print(f"median: acknowledged {statistics.median(acknowledged):,.0f} events/s, sustained {rate:,.0f} events/s", flush=True)
+        if acknowledged:
+            print(f"median: acknowledged {statistics.median(acknowledged):,.0f} events/s, sustained {rate:,.0f} events/s", flush=True)
 
         if args.skip_latency:
             return
         # Phase 2: 50% of the sustained rate, processing time.
         pace = args.batch / (0.5 * rate)
-        daemon = start_daemon(args.bin, os.path.join(work, "latency"), args.port, "processing", args.workers)
+        daemon = start_daemon(args.bin, os.path.join(work, "latency"), args.port, "processing", args.workers, args.checkpoint_interval)
         try:
             start, sent, acked = post_batches(args.port, batches, args.clients, pace=pace)
             elapsed = max(acked) - start

@@ -139,6 +139,7 @@ import Glibc
         #expect(Self.eventually { rule()?[field: "version"] == .int(2) }, "\(String(describing: rule())) \(CLI.read(dir + "/err"))")
         #expect(rule()?[field: "source"] == .string(dir + "/control.jsonl:3"))
         #expect(CLI.read(dir + "/err").contains(dir + "/control.jsonl:2: control record rejected"), "\(CLI.read(dir + "/err"))")
+        #expect(Self.eventually(5) { Self.metric("cepheus_control_records_rejected_total", port: port) == 1 })
         // The second event moves the watermark past the first, which then matches.
         #expect(Self.post([#"{"ts":1,"type":"A","user":"u"}"#, #"{"ts":5000,"type":"Z","user":"u"}"#], port: port) == 202)
         #expect(Self.eventually { CLI.read(dir + "/out").contains(#""severity":"high""#) }, "\(CLI.read(dir + "/out"))")

@@ -21,6 +21,7 @@ final class DaemonMetrics: Sendable {
     private let rejectedAtHTTP: Counter
     private let rulesLoaded: Gauge
     private let reloadErrors: Counter
+    private let controlRejected: Counter
     private let checkpointDuration: DurationHistogram
     private let lastCheckpoint: Gauge
     private let watermarkLag: Gauge
@@ -38,6 +39,8 @@ final class DaemonMetrics: Sendable {
         rejectedAtHTTP = registry.makeCounter(name: "cepheus_events_rejected_total", labels: [("reason", "http")], help: "Rejected input lines.")
         rulesLoaded = registry.makeGauge(name: "cepheus_rules_loaded", help: "Rules the runtime runs.")
         reloadErrors = registry.makeCounter(name: "cepheus_rule_reload_errors_total", help: "Rule files that failed to reload.")
+        controlRejected = registry.makeCounter(
+            name: "cepheus_control_records_rejected_total", help: "Control records (control stream, rules API) rejected as invalid.")
         checkpointDuration = registry.makeDurationHistogram(
             name: "cepheus_checkpoint_duration_seconds",
             buckets: [.milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(1), .seconds(5), .seconds(30)],
@@ -88,6 +91,7 @@ final class DaemonMetrics: Sendable {
         events.increment(by: Int64(max(0, counters.events - last.counters.events)))
         late.increment(by: Int64(max(0, counters.late - last.counters.late)))
         rejectedInLog.increment(by: Int64(max(0, counters.rejected - last.counters.rejected)))
+        controlRejected.increment(by: Int64(max(0, counters.controlRejected - last.counters.controlRejected)))
         rulesLoaded.set(to: Double(rules.count))
         for rule in rules {
             registry.makeGauge(name: "cepheus_partial_matches", labels: [("rule", rule.id)]).set(to: Double(rule.partialMatches))

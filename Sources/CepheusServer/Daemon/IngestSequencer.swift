@@ -39,8 +39,12 @@ final class IngestSequencer: Sendable {
         }
         let stamp = processingTime && !sources.isEmpty
         let next = try log.withLock { box in
-            if stamp { try box.log.append(.clock(Self.advanceClock(&box))) }
+            let clock = stamp ? Self.advanceClock(&box) : nil
+            if let clock { try box.log.append(.clock(clock)) }
             for record in records { try box.log.append(record) }
+            // Every later event is stamped later (the clock is strictly increasing): the
+            // watermark can pass these at once, so their matches are due now.
+            if let clock { try box.log.append(.watermark(clock)) }
             try box.log.sync()
             return box.log.nextPosition
         }
@@ -54,20 +58,22 @@ final class IngestSequencer: Sendable {
         return next
     }
 
-    /// Processing-time mode: records the clock's advance as a watermark just behind it
-    /// (every event after it is stamped at least with this clock, so none is late), so
-    /// windows close and absence rules fire on time without input.
+    /// Processing-time mode: records the clock's advance as a watermark (every event
+    /// after it is stamped later, so none is late), so windows close and absence rules
+    /// fire on time without input.
     func appendClockTick() throws {
         try log.withLock { box in
             let clock = Self.advanceClock(&box)
-            try box.log.append(.watermark(clock - 1))
+            try box.log.append(.watermark(clock))
             try box.log.sync()
         }
     }
 
-    /// The wall clock in epoch ms, never behind the last value recorded.
+    /// The wall clock in epoch ms, strictly after the last value recorded (two batches
+    /// in one millisecond get consecutive values).
     private static func advanceClock(_ box: inout IngestLogBox) -> Int64 {
-        box.lastClock = max(box.lastClock, CheckpointCoordinator.wallClockMilliseconds())
+        box.lastClock = box.lastClock == .min ? CheckpointCoordinator.wallClockMilliseconds()
+            : max(box.lastClock + 1, CheckpointCoordinator.wallClockMilliseconds())
         return box.lastClock
     }
 
