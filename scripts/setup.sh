@@ -13,6 +13,8 @@ command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
   || [ -e /usr/lib/libjemalloc.so ] || need+=(libjemalloc-dev)
 # RocksDB's C API: durable state and checkpoints (CepheusState, the CRocksDB module).
 { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists rocksdb; } || need+=(librocksdb-dev)
+# The end-to-end tests check /metrics with promtool and let a real Prometheus scrape it.
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 
 if [ "${#need[@]}" -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2

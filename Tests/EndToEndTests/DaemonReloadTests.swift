@@ -51,5 +51,15 @@ import Glibc
         ], port: port) == 202)
         #expect(DaemonTimeTests.eventually { CLI.read(dir + "/out").contains(#""key":"new""#) }, "\(CLI.read(dir + "/out"))")
         #expect(!CLI.read(dir + "/out").contains(#""key":"gone""#), "a partial match of the old pattern survived: \(CLI.read(dir + "/out"))")
+
+        // A broken save: the error is logged with its place and counted, version 3 runs on.
+        CLI.write("id: ab\nkey: user\npattern:\n  - {name: a, where: type ==}\n", to: dir + "/r/ab.yaml")
+        #expect(DaemonTimeTests.eventually(3) { CLI.read(dir + "/err").contains(dir + "/r/ab.yaml:4:") }, "\(CLI.read(dir + "/err"))")
+        #expect(DaemonTimeTests.eventually(5) { DaemonTimeTests.metric("cepheus_rule_reload_errors_total", port: port) == 1 })
+        #expect(version() == .int(3))
+        #expect(DaemonTimeTests.post([
+            #"{"ts":10000,"type":"A","user":"still"}"#, #"{"ts":11000,"type":"C","user":"still"}"#, #"{"ts":12000,"type":"Z","user":"x"}"#,
+        ], port: port) == 202)
+        #expect(DaemonTimeTests.eventually { CLI.read(dir + "/out").contains(#""key":"still""#) }, "the old rules stopped: \(CLI.read(dir + "/out"))")
     }
 }

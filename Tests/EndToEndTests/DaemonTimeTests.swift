@@ -77,6 +77,35 @@ import Glibc
         #expect(Self.metric("cepheus_events_late_total", port: port) == 0)
     }
 
+    /// A followed file rotated (renamed away, a new one at the path) and truncated: every
+    /// line read once, under replay's ids.
+    @Test func followsAFileThroughRotationAndTruncation() throws {
+        let dir = CLI.makeTempDirectory()
+        let port = 20_000 + Int((getpid() + 113) % 20_000)
+        #expect(CLI.run(["gen", "--events", "3000", "--keys", "30", "--output", dir + "/all.jsonl"]).status == 0)
+        let all = CLI.read(dir + "/all.jsonl").split(separator: "\n").map { $0 + "\n" }
+        CLI.write(all[0..<1000].joined(), to: dir + "/events.jsonl")
+        let pid = Self.start(dir, config: """
+            state: {dir: \(dir)/data}
+            rules: {paths: [\(CLI.packageRoot)/rules]}
+            sources: [{type: file, path: \(dir)/events.jsonl}]
+            http: {listen: 127.0.0.1:\(port)}
+            """)
+        defer { _ = Self.stop(pid) }
+        #expect(DaemonTests.waitUntilReady(port: port), "\(CLI.read(dir + "/err"))")
+        #expect(Self.eventually { Self.metric("cepheus_events_total", port: port) == 1000 })
+        // Rotation: the old file keeps its name elsewhere, a new file takes the path.
+        #expect(rename(dir + "/events.jsonl", dir + "/events.jsonl.1") == 0)
+        CLI.write(all[1000..<2000].joined(), to: dir + "/events.jsonl")
+        #expect(Self.eventually { Self.metric("cepheus_events_total", port: port) == 2000 }, "\(CLI.read(dir + "/err"))")
+        #expect(CLI.read(dir + "/err").contains("was rotated"))
+        // Truncation: the same file emptied and written again from its start, shorter
+        // than what was read (how tail -F tells truncation from growth).
+        CLI.write(all[2000..<2500].joined(), to: dir + "/events.jsonl")
+        #expect(Self.eventually { Self.metric("cepheus_events_total", port: port) == 2500 }, "\(CLI.read(dir + "/err"))")
+        #expect(Self.metric("cepheus_events_rejected_total{reason=\"invalid\"}", port: port) == 0)
+    }
+
     /// `time.mode: processing`: events need no time field, take the ingest clock, and
     /// windows close on the wall clock (an absence rule fires with no later input).
     @Test func processingTimeStampsEventsWithTheIngestClock() throws {

@@ -57,26 +57,26 @@ final class DaemonMetrics: Sendable {
 
     /// One new alert (in the outbox for the first time).
     func alertEmitted(rule: String, kind: String) {
-        registry.makeCounter(name: "cepheus_alerts_total", labels: [("rule", rule), ("kind", kind)]).increment()
+        registry.makeCounter(name: "cepheus_alerts_total", labels: [("rule", rule), ("kind", kind)], help: "Alerts emitted (new in the outbox), by rule and kind.").increment()
     }
 
     /// One alert delivered to `receiver`.
     func delivered(receiver: String) {
-        registry.makeCounter(name: "cepheus_alerts_delivered_total", labels: [("receiver", receiver)]).increment()
+        registry.makeCounter(name: "cepheus_alerts_delivered_total", labels: [("receiver", receiver)], help: "Alert deliveries that succeeded, by receiver.").increment()
     }
 
     /// Deliveries waiting in the outbox for `receiver` changed by `delta`.
     func pendingChanged(receiver: String, by delta: Int) {
-        let gauge = registry.makeGauge(name: "cepheus_outbox_pending", labels: [("receiver", receiver)])
+        let gauge = registry.makeGauge(name: "cepheus_outbox_pending", labels: [("receiver", receiver)], help: "Deliveries waiting in the outbox, by receiver.")
         if delta > 0 { gauge.increment(by: Double(delta)) } else { gauge.decrement(by: Double(-delta)) }
     }
 
     /// Receivers appear in the delivery metrics from the start.
     func declare(receivers: [String]) {
         for receiver in receivers {
-            _ = registry.makeCounter(name: "cepheus_alerts_delivered_total", labels: [("receiver", receiver)])
-            _ = registry.makeCounter(name: "cepheus_alert_delivery_failures_total", labels: [("receiver", receiver)])
-            registry.makeGauge(name: "cepheus_outbox_pending", labels: [("receiver", receiver)]).set(to: 0)
+            _ = registry.makeCounter(name: "cepheus_alerts_delivered_total", labels: [("receiver", receiver)], help: "Alert deliveries that succeeded, by receiver.")
+            _ = registry.makeCounter(name: "cepheus_alert_delivery_failures_total", labels: [("receiver", receiver)], help: "Alert delivery attempts that failed, by receiver.")
+            registry.makeGauge(name: "cepheus_outbox_pending", labels: [("receiver", receiver)], help: "Deliveries waiting in the outbox, by receiver.").set(to: 0)
         }
     }
 
@@ -94,9 +94,9 @@ final class DaemonMetrics: Sendable {
         controlRejected.increment(by: Int64(max(0, counters.controlRejected - last.counters.controlRejected)))
         rulesLoaded.set(to: Double(rules.count))
         for rule in rules {
-            registry.makeGauge(name: "cepheus_partial_matches", labels: [("rule", rule.id)]).set(to: Double(rule.partialMatches))
+            registry.makeGauge(name: "cepheus_partial_matches", labels: [("rule", rule.id)], help: "Partial matches alive, by rule.").set(to: Double(rule.partialMatches))
             let dropped = rule.droppedPartialMatches - (last.dropped[rule.id] ?? 0)
-            let counter = registry.makeCounter(name: "cepheus_partial_matches_dropped_total", labels: [("rule", rule.id)])
+            let counter = registry.makeCounter(name: "cepheus_partial_matches_dropped_total", labels: [("rule", rule.id)], help: "Partial matches dropped by the per-key cap, by rule.")
             if dropped > 0 { counter.increment(by: Int64(dropped)) }
         }
         if let watermark, watermark > Int64.min / 2, watermark < Int64.max / 2 {
