@@ -16,7 +16,8 @@ struct Cepheus: ParsableCommand {
         version: CepheusVersion.string,
         subcommands: [
             CheckCommand.self, ReplayCommand.self, TestCommand.self, GenCommand.self, BenchCommand.self,
-            SavepointCommand.self, InspectCommand.self, RunCommand.self, HealthCommand.self,
+            SavepointCommand.self, InspectCommand.self, RunCommand.self, HealthCommand.self, ReceiverCommand.self,
+            DeadLettersCommand.self,
         ]
     )
 

@@ -64,25 +64,31 @@ struct RunCommand: ParsableCommand {
         } else {
             log = { StandardError.write("cepheus: \($0)\n") }
         }
-        let done = DispatchSemaphore(value: 0)
-        let outcome = DaemonOutcome()
-        Task {
-            do {
-                try await Daemon.run(config: daemonConfig, fromSavepoint: savepoint, log: log)
-            } catch {
-                outcome.failure = "\(error)"
-            }
-            done.signal()
-        }
-        done.wait()
-        if let failure = outcome.failure {
-            StandardError.write("error: \(failure)\n")
-            throw ExitCode(2)
-        }
+        try runUntilDone { try await Daemon.run(config: daemonConfig, fromSavepoint: savepoint, log: log) }
     }
 }
 
-/// Carries the daemon's failure from its task to the command.
-final class DaemonOutcome: @unchecked Sendable {
+/// Runs `body` (a server) to its end from a synchronous command; its error is printed and
+/// the command exits 2.
+func runUntilDone(_ body: @escaping @Sendable () async throws -> Void) throws {
+    let done = DispatchSemaphore(value: 0)
+    let outcome = ServerOutcome()
+    Task {
+        do {
+            try await body()
+        } catch {
+            outcome.failure = "\(error)"
+        }
+        done.signal()
+    }
+    done.wait()
+    if let failure = outcome.failure {
+        StandardError.write("error: \(failure)\n")
+        throw ExitCode(2)
+    }
+}
+
+/// Carries a server's failure from its task to the command.
+final class ServerOutcome: @unchecked Sendable {
     var failure: String?
 }

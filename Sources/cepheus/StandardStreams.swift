@@ -7,14 +7,19 @@ import Darwin
 /// Unbuffered writes to standard error (logs, diagnostics, the summary line).
 enum StandardError {
     static func write(_ text: String) {
-        var bytes = Array(text.utf8)
-        bytes.withUnsafeMutableBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = Glibc.write(2, buffer.baseAddress! + offset, buffer.count - offset)
-                if n <= 0 { if errno == EINTR { continue }; return }
-                offset += n
-            }
+        writeAll(Array(text.utf8), to: 2)
+    }
+}
+
+/// Writes every byte to `descriptor` (retrying short writes and EINTR; gives up on an
+/// error).
+func writeAll(_ bytes: [UInt8], to descriptor: Int32) {
+    bytes.withUnsafeBytes { buffer in
+        var offset = 0
+        while offset < buffer.count {
+            let n = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+            if n <= 0 { if errno == EINTR { continue }; return }
+            offset += n
         }
     }
 }
@@ -79,5 +84,12 @@ final class OutputWriter {
     func close() {
         flush()
         if ownsDescriptor { _ = Glibc.close(fd) }
+    }
+}
+
+/// Standard output, unbuffered: one write per line (a receiver's lines appear at once).
+enum StandardOutput {
+    static func writeLine(_ text: String) {
+        writeAll(Array(text.utf8) + [0x0A], to: 1)
     }
 }

@@ -18,10 +18,10 @@ import Testing
             #expect(first.map(\.isNew) == [true, true, true])
             #expect(first[0].entry.deliveries.map(\.receiver) == ["console", "pager"])
             #expect(first[0].entry.deliveries.allSatisfy { $0.state == .pending && $0.nextAttempt == 1_000 })
-            var delivered = first[1].entry
-            delivered.deliveries[0].state = .delivered
-            delivered.deliveries[0].attempts = 1
-            try outbox.update([delivered])
+            try outbox.modify("id-1") { entry in
+                entry.deliveries[0].state = .delivered
+                entry.deliveries[0].attempts = 1
+            }
             outbox.close()
         }
         let reopened = try Outbox(directory: dir)
@@ -49,9 +49,7 @@ import Testing
         var settled = try outbox.admit((1..<10_200).map { Self.alert($0, receivers: []) }, now: 0)
         #expect(outbox.count == 10_200)
         #expect(try outbox.entry("id-0") != nil)
-        var entry = try #require(try outbox.entry("id-0"))
-        entry.deliveries[0].state = .dead
-        try outbox.update([entry])
+        try outbox.modify("id-0") { $0.deliveries[0].state = .delivered }
         settled = try outbox.admit([Self.alert(10_200, receivers: [])], now: 0)
         #expect(settled.count == 1)
         #expect(outbox.count == 10_000)
@@ -64,11 +62,30 @@ import Testing
     @Test func entriesRoundTripAndRejectDamage() throws {
         let entry = OutboxEntry(
             id: "x", sequence: 7, created: 123, rule: "r", alertJSON: Array("{}".utf8),
-            deliveries: [.init(receiver: "a", state: .dead, attempts: 9, lastError: "HTTP 400", nextAttempt: -1), .init(receiver: "b")])
+            deliveries: [.init(receiver: "a", state: .dead, attempts: 9, lastError: "HTTP 400", nextAttempt: -1, since: 5), .init(receiver: "b")])
         #expect(try OutboxEntry.decode(entry.encoded()) == entry)
         var bytes = entry.encoded()
         bytes[0] = 9
         #expect(throws: ByteReader.Malformed.self) { try OutboxEntry.decode(bytes) }
         #expect(throws: ByteReader.Malformed.self) { try OutboxEntry.decode(Array(entry.encoded().dropLast())) }
+    }
+
+    @Test func deadLettersAreIndexedKeptAndRevived() throws {
+        let outbox = try Outbox(directory: makeTemporaryDirectory() + "/outbox", retain: 10_000)
+        _ = try outbox.admit([Self.alert(0, receivers: ["pager", "chat"])], now: 0)
+        try outbox.modify("id-0") { entry in
+            entry.deliveries[0].state = .dead
+            entry.deliveries[1].state = .delivered
+        }
+        #expect(try outbox.deadLetters().map(\.id) == ["id-0"])
+        #expect(try outbox.deadLetters(receiver: "chat").isEmpty)
+        // Past the retained count, a dead letter stays while newer settled entries go.
+        _ = try outbox.admit((1...10_050).map { Self.alert($0, receivers: []) }, now: 0)
+        #expect(try outbox.entry("id-0") != nil)
+        #expect(try outbox.entry("id-1") == nil)
+        #expect(try outbox.pendingDeliveries(to: ["pager"]).isEmpty)
+        try outbox.modify("id-0") { $0.deliveries[0].state = .pending }
+        #expect(try outbox.deadLetters().isEmpty)
+        #expect(try outbox.pendingDeliveries(to: ["pager"]).map(\.id) == ["id-0"])
     }
 }

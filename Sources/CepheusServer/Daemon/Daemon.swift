@@ -38,9 +38,6 @@ public enum Daemon {
         for diagnostic in loaded.diagnostics { log(diagnostic.description) }
         log("\(loaded.rules.count) rule(s) loaded from \(config.rules.paths.joined(separator: ", "))")
         let stdoutReceivers = Set(config.receivers.compactMap { $0.value == .stdout ? $0.key : nil })
-        for (name, receiver) in config.receivers where receiver != .stdout {
-            log("note: receiver \(name) is a webhook; webhook delivery comes in a later release")
-        }
         // Processing time: events take the ingest clock (recorded in the log), so they
         // are in order and out_of_orderness does not apply.
         let processingTime = config.time.mode == .processing
@@ -56,6 +53,13 @@ public enum Daemon {
         let workers = config.workers ?? min(16, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
         let dispatch = AlertDispatch(
             outbox: outbox, stdoutReceivers: stdoutReceivers, defaultReceivers: config.defaultReceivers, metrics: metrics, log: log)
+        let webhooks = try WebhookDelivery(receivers: config.receivers, outbox: outbox, metrics: metrics, log: log)
+        dispatch.webhooks = webhooks
+        // Deliveries pending before the stop (or the crash) resume now.
+        let pending = try outbox.pendingDeliveries(to: webhooks.receiverNames)
+        for name in webhooks.receiverNames { metrics.setPending(receiver: name, count: pending.count { $0.receiver == name }) }
+        webhooks.enqueue(pending)
+        if !pending.isEmpty { log("\(pending.count) webhook deliveries pending in the outbox resume") }
         dispatch.start()
         defer { dispatch.stop() }
         // One session a worker, each owning its share of the key groups.
@@ -175,7 +179,7 @@ public enum Daemon {
         var logger = Logger(label: "cepheus")
         logger.logLevel = .warning
         let router = DaemonHTTP.router(config: config, sequencer: sequencer, acceptsEvents: config.sources.contains(.http), status: runtime.status, metrics: metrics,
-            outbox: outbox)
+            outbox: outbox, webhooks: webhooks)
         let app = Application(
             router: router, configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: "cepheus"),
             onServerRunning: { channel in log("listening on \(channel.localAddress?.description ?? "\(config.http.host):\(config.http.port)")") },
@@ -183,6 +187,9 @@ public enum Daemon {
         let group = ServiceGroup(
             configuration: .init(
                 services: [
+                    // Listed first, stopped last: deliveries go on until the runtime's
+                    // final checkpoint is taken.
+                    .init(service: webhooks),
                     .init(service: RuntimeService(runtime: runtime)), .init(service: sources), .init(service: watcher),
                     .init(service: idleClock), .init(service: app),
                 ],

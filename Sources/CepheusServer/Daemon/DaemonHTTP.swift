@@ -10,7 +10,7 @@ import Hummingbird
 enum DaemonHTTP {
     static func router(
         config: DaemonConfig, sequencer: IngestSequencer, acceptsEvents: Bool, status: RuntimeStatus, metrics: DaemonMetrics,
-        outbox: Outbox
+        outbox: Outbox, webhooks: WebhookDelivery
     ) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         let token = config.http.token
@@ -61,6 +61,42 @@ enum DaemonHTTP {
                 return json(.ok, Value.object(JSONObject([("alerts", .array(entries.map(\.jsonValue)))])).jsonString)
             } catch {
                 return failure(.internalServerError, "cannot read the outbox: \(error)")
+            }
+        }
+        router.get("/v1/dead-letters") { request, _ -> Response in
+            if let denied = authorize(request, token: token) { return denied }
+            let receiver = request.uri.queryParameters.get("receiver")
+            do {
+                let entries = try outbox.deadLetters(receiver: receiver, limit: 10_000)
+                return json(.ok, Value.object(JSONObject([("alerts", .array(entries.map(\.jsonValue)))])).jsonString)
+            } catch {
+                return failure(.internalServerError, "cannot read the outbox: \(error)")
+            }
+        }
+        router.post("/v1/dead-letters/retry") { request, _ -> Response in
+            if let denied = authorize(request, token: token) { return denied }
+            let body = try await request.body.collect(upTo: 1 << 16)
+            var receiver: String?
+            var id: String?
+            if body.readableBytes > 0 {
+                guard case .object(let object)? = try? JSONReader.parse(Array(body.readableBytesView)) else {
+                    return failure(.badRequest, #"the body must be a JSON object: {"receiver":R,"id":ID}, both optional"#)
+                }
+                for (name, value) in object.pairs {
+                    guard case .string(let text) = value, name == "receiver" || name == "id" else {
+                        return failure(.badRequest, "unknown or non-string field '\(name)' (allowed: receiver, id)")
+                    }
+                    if name == "receiver" { receiver = text } else { id = text }
+                }
+            }
+            if let receiver, !webhooks.receiverNames.contains(receiver) {
+                return failure(.notFound, "no webhook receiver named '\(receiver)'")
+            }
+            do {
+                let count = try webhooks.retryDeadLetters(receiver: receiver, id: id)
+                return json(.ok, Value.object(JSONObject([("retried", .int(Int64(count)))])).jsonString)
+            } catch {
+                return failure(.internalServerError, "cannot update the outbox: \(error)")
             }
         }
         router.get("/metrics") { _, _ in

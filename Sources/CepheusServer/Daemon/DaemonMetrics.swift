@@ -65,6 +65,19 @@ final class DaemonMetrics: Sendable {
         registry.makeCounter(name: "cepheus_alerts_delivered_total", labels: [("receiver", receiver)], help: "Alert deliveries that succeeded, by receiver.").increment()
     }
 
+    /// One delivery attempt to `receiver` that failed (retried or dead-lettered).
+    func deliveryFailed(receiver: String) {
+        registry.makeCounter(
+            name: "cepheus_alert_delivery_failures_total", labels: [("receiver", receiver)],
+            help: "Alert delivery attempts that failed, by receiver.").increment()
+    }
+
+    /// Deliveries waiting in the outbox for `receiver` (at start).
+    func setPending(receiver: String, count: Int) {
+        registry.makeGauge(name: "cepheus_outbox_pending", labels: [("receiver", receiver)], help: "Deliveries waiting in the outbox, by receiver.")
+            .set(to: Double(count))
+    }
+
     /// Deliveries waiting in the outbox for `receiver` changed by `delta`.
     func pendingChanged(receiver: String, by delta: Int) {
         let gauge = registry.makeGauge(name: "cepheus_outbox_pending", labels: [("receiver", receiver)], help: "Deliveries waiting in the outbox, by receiver.")

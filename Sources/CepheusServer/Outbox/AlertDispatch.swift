@@ -14,8 +14,8 @@ import Darwin
 
 /// Takes the alerts the workers emit and, on a thread of its own (so matching never
 /// waits for a disk sync), writes them to the outbox — one synced write per group,
-/// before anything is delivered — then prints those for stdout receivers (one JSON line
-/// each, once per alert) and records those deliveries. An alert derived again after a
+/// before anything is delivered — then queues their webhook deliveries, prints those for
+/// stdout receivers (one JSON line each, once per alert) and records those deliveries. An alert derived again after a
 /// restore finds its outbox entry: it is not counted or printed again unless its stdout
 /// delivery was still pending. While the outbox cannot be written the alerts wait
 /// (retried every 500 ms), and past `maxWaiting` the workers wait too.
@@ -26,6 +26,8 @@ final class AlertDispatch: @unchecked Sendable {
     private let metrics: DaemonMetrics
     private let log: @Sendable (String) -> Void
     private let standardOutput = StandardOutputWriter()
+    /// The webhook senders, which new alerts' deliveries are queued to.
+    var webhooks: WebhookDelivery?
     private let queue = Mutex(Queue())
     private let wake = DispatchSemaphore(value: 0)
     private var thread: WorkerThread?
@@ -120,35 +122,44 @@ final class AlertDispatch: @unchecked Sendable {
         if failing { log("the outbox is writable again") }
         failing = false
         var output: [UInt8] = []
-        var changed: [OutboxEntry] = []
+        var printedTo: [(id: String, receivers: [String])] = []
+        var webhookWork: [(id: String, receiver: String, due: Int64)] = []
         for item in admitted {
-            var entry = item.entry
+            let entry = item.entry
             if item.isNew {
                 metrics.alertEmitted(rule: entry.rule, kind: kinds[entry.id] ?? "match")
                 for delivery in entry.deliveries where !stdoutReceivers.contains(delivery.receiver) {
                     metrics.pendingChanged(receiver: delivery.receiver, by: 1)
                 }
             }
-            var printed = false
-            for index in entry.deliveries.indices
-            where entry.deliveries[index].state == .pending && stdoutReceivers.contains(entry.deliveries[index].receiver) {
-                if !printed {
-                    output += entry.alertJSON
-                    output.append(0x0A)
-                    printed = true
-                }
-                entry.deliveries[index].state = .delivered
-                entry.deliveries[index].attempts += 1
-                metrics.delivered(receiver: entry.deliveries[index].receiver)
+            let pending = entry.deliveries.filter { $0.state == .pending }
+            let stdout = pending.filter { stdoutReceivers.contains($0.receiver) }.map(\.receiver)
+            if !stdout.isEmpty {
+                // One line per alert, however many stdout receivers it names.
+                output += entry.alertJSON
+                output.append(0x0A)
+                printedTo.append((entry.id, stdout))
             }
-            if printed { changed.append(entry) }
+            for delivery in pending where !stdoutReceivers.contains(delivery.receiver) {
+                webhookWork.append((entry.id, delivery.receiver, delivery.nextAttempt))
+            }
         }
+        // Webhooks start at once (their senders run on their own).
+        webhooks?.enqueue(webhookWork)
         if !output.isEmpty { standardOutput.write(output, report: log) }
-        do {
-            try outbox.update(changed)
-        } catch {
-            // The entries stay pending: a restart prints them once more (same ids).
-            log("cannot record stdout deliveries in the outbox: \(error)")
+        for (id, receivers) in printedTo {
+            do {
+                try outbox.modify(id) { entry in
+                    for index in entry.deliveries.indices where receivers.contains(entry.deliveries[index].receiver) {
+                        entry.deliveries[index].state = .delivered
+                        entry.deliveries[index].attempts += 1
+                    }
+                }
+            } catch {
+                // The delivery stays pending: a restart prints it once more (same id).
+                log("cannot record a stdout delivery of \(id) in the outbox: \(error)")
+            }
+            for receiver in receivers { metrics.delivered(receiver: receiver) }
         }
         return true
     }

@@ -9,8 +9,10 @@ import Synchronization
 /// derived again after a restore finds its entry and is not queued twice.
 ///
 /// Keys: `a` + alert id → the entry; `s` + (UInt64.max − sequence), big-endian → the id,
-/// so a forward scan lists the newest first. The newest `retain` entries are kept (the
-/// API's recent alerts); older ones go once every delivery of theirs is settled.
+/// so a forward scan lists the newest first; `d` + alert id → nothing, the index of the
+/// entries holding a dead letter. The newest `retain` entries are kept (the API's recent
+/// alerts); older ones go once every delivery of theirs is delivered — an entry with a
+/// pending delivery stops the pruning, one with a dead letter is kept (and skipped).
 public final class Outbox: @unchecked Sendable {
     private let store: RocksStateStore
     private let retain: Int
@@ -33,6 +35,7 @@ public final class Outbox: @unchecked Sendable {
 
     static let entryPrefix = UInt8(ascii: "a")
     static let sequencePrefix = UInt8(ascii: "s")
+    static let deadPrefix = UInt8(ascii: "d")
 
     /// Opens (creating) the outbox in `directory`.
     public init(directory: String, retain: Int = 50_000) throws {
@@ -89,7 +92,7 @@ public final class Outbox: @unchecked Sendable {
             }
             let entry = OutboxEntry(
                 id: alert.id, sequence: next, created: now, rule: alert.rule, alertJSON: alert.json,
-                deliveries: alert.receivers.map { OutboxEntry.Delivery(receiver: $0, nextAttempt: now) })
+                deliveries: alert.receivers.map { OutboxEntry.Delivery(receiver: $0, nextAttempt: now, since: now) })
             batch.put(Self.entryKey(alert.id), entry.encoded())
             batch.put(Self.sequenceKey(next), Array(alert.id.utf8))
             next += 1
@@ -102,13 +105,58 @@ public final class Outbox: @unchecked Sendable {
         return admitted
     }
 
-    /// Stores changed entries (delivery progress). Through the write-ahead log, not
-    /// synced: a state lost in a crash is redone — a delivery at most repeated, under
-    /// the same id.
-    public func update(_ entries: [OutboxEntry]) throws {
-        var batch = StateBatch()
-        for entry in entries { batch.put(Self.entryKey(entry.id), entry.encoded()) }
-        try store.write(batch, durability: .logged)
+    /// Changes the entry of alert `id` in place (read, `change`, write, with no other
+    /// writer between: receivers record their deliveries of one alert concurrently) and
+    /// returns it; nil when there is no such entry. Through the write-ahead log, not
+    /// synced: a state lost in a crash is redone — a delivery at most repeated, under the
+    /// same id. Keeps the dead-letter index in step.
+    @discardableResult
+    public func modify(_ id: String, _ change: (inout OutboxEntry) -> Void) throws -> OutboxEntry? {
+        try admission.withLock { _ in
+            guard let bytes = try store.get(Self.entryKey(id)) else { return nil }
+            var entry = try OutboxEntry.decode(bytes)
+            let wasDead = entry.deliveries.contains { $0.state == .dead }
+            change(&entry)
+            let isDead = entry.deliveries.contains { $0.state == .dead }
+            var batch = StateBatch()
+            batch.put(Self.entryKey(id), entry.encoded())
+            if isDead != wasDead {
+                if isDead { batch.put(Self.deadKey(id), []) } else { batch.delete(Self.deadKey(id)) }
+            }
+            try store.write(batch, durability: .logged)
+            return entry
+        }
+    }
+
+    static func deadKey(_ id: String) -> [UInt8] { [deadPrefix] + Array(id.utf8) }
+
+    /// The entries holding a dead letter (for `receiver` only, when given), at most
+    /// `limit`, in id order.
+    public func deadLetters(receiver: String? = nil, limit: Int = .max) throws -> [OutboxEntry] {
+        var result: [OutboxEntry] = []
+        try store.scan(prefix: [Self.deadPrefix], from: nil) { key, _ in
+            if let bytes = try store.get([Self.entryPrefix] + key.dropFirst()) {
+                let entry = try OutboxEntry.decode(bytes)
+                if entry.deliveries.contains(where: { $0.state == .dead && (receiver == nil || $0.receiver == receiver) }) {
+                    result.append(entry)
+                }
+            }
+            return result.count < limit
+        }
+        return result
+    }
+
+    /// Every pending delivery to one of `receivers` (restart: they resume), oldest first.
+    public func pendingDeliveries(to receivers: Set<String>) throws -> [(id: String, receiver: String, due: Int64)] {
+        var result: [(id: String, receiver: String, due: Int64)] = []
+        try store.scan(prefix: [Self.entryPrefix], from: nil) { _, bytes in
+            let entry = try OutboxEntry.decode(bytes)
+            for delivery in entry.deliveries where delivery.state == .pending && receivers.contains(delivery.receiver) {
+                result.append((entry.id, delivery.receiver, delivery.nextAttempt))
+            }
+            return true
+        }
+        return result.sorted { $0.due < $1.due }
     }
 
     /// The entry of alert `id`.
@@ -141,7 +189,16 @@ public final class Outbox: @unchecked Sendable {
         while next - oldest > UInt64(retain) {
             let sequenceKey = Self.sequenceKey(oldest)
             if let id = try store.get(sequenceKey) {
-                if let bytes = try store.get([Self.entryPrefix] + id), !(try OutboxEntry.decode(bytes)).isSettled { break }
+                if let bytes = try store.get([Self.entryPrefix] + id) {
+                    let entry = try OutboxEntry.decode(bytes)
+                    if !entry.isSettled { break }
+                    // A dead letter stays until it is retried and delivered (or the
+                    // state directory goes); the newer entries may go meanwhile.
+                    if entry.deliveries.contains(where: { $0.state == .dead }) {
+                        oldest += 1
+                        continue
+                    }
+                }
                 batch.delete([Self.entryPrefix] + id)
                 batch.delete(sequenceKey)
             }

@@ -29,13 +29,20 @@ public struct OutboxEntry: Sendable, Equatable {
         public var lastError: String?
         /// Epoch ms of the next attempt (pending deliveries).
         public var nextAttempt: Int64
+        /// Epoch ms when this round of attempts began (the alert's arrival, or a dead
+        /// letter's retry): `max_age` counts from here.
+        public var since: Int64
 
-        public init(receiver: String, state: DeliveryState = .pending, attempts: Int = 0, lastError: String? = nil, nextAttempt: Int64 = 0) {
+        public init(
+            receiver: String, state: DeliveryState = .pending, attempts: Int = 0, lastError: String? = nil, nextAttempt: Int64 = 0,
+            since: Int64 = 0
+        ) {
             self.receiver = receiver
             self.state = state
             self.attempts = attempts
             self.lastError = lastError
             self.nextAttempt = nextAttempt
+            self.since = since
         }
     }
 
@@ -61,7 +68,8 @@ public struct OutboxEntry: Sendable, Equatable {
         self.deliveries = deliveries
     }
 
-    static let formatVersion: UInt8 = 1
+    /// Format 2 added each delivery's `since`.
+    static let formatVersion: UInt8 = 2
 
     func encoded() -> [UInt8] {
         var writer = ByteWriter(capacity: 64 + alertJSON.count)
@@ -79,6 +87,7 @@ public struct OutboxEntry: Sendable, Equatable {
             writer.byte(delivery.lastError == nil ? 0 : 1)
             if let error = delivery.lastError { writer.string(error) }
             writer.signed(delivery.nextAttempt)
+            writer.signed(delivery.since)
         }
         return writer.bytes
     }
@@ -86,7 +95,9 @@ public struct OutboxEntry: Sendable, Equatable {
     static func decode(_ bytes: [UInt8]) throws(ByteReader.Malformed) -> OutboxEntry {
         var reader = ByteReader(bytes)
         let version = try reader.byte()
-        guard version == formatVersion else { throw ByteReader.Malformed("outbox entry format \(version) is not one this release reads (1)") }
+        guard version == 1 || version == 2 else {
+            throw ByteReader.Malformed("outbox entry format \(version) is not one this release reads (1, 2)")
+        }
         let id = try reader.string()
         let sequence = try reader.unsigned()
         let created = try reader.signed()
@@ -101,7 +112,10 @@ public struct OutboxEntry: Sendable, Equatable {
             guard let state = DeliveryState(rawValue: rawState) else { throw ByteReader.Malformed("unknown delivery state \(rawState)") }
             let attempts = Int(try reader.unsigned())
             let lastError = try reader.byte() == 1 ? try reader.string() : nil
-            deliveries.append(Delivery(receiver: receiver, state: state, attempts: attempts, lastError: lastError, nextAttempt: try reader.signed()))
+            let nextAttempt = try reader.signed()
+            let since = version >= 2 ? try reader.signed() : created
+            deliveries.append(
+                Delivery(receiver: receiver, state: state, attempts: attempts, lastError: lastError, nextAttempt: nextAttempt, since: since))
         }
         try reader.expectEnd()
         return OutboxEntry(id: id, sequence: sequence, created: created, rule: rule, alertJSON: alert, deliveries: deliveries)
