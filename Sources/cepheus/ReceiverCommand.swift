@@ -7,7 +7,8 @@ struct ReceiverCommand: ParsableCommand {
         commandName: "receiver",
         abstract: "A small webhook receiver: prints each request as a JSON line and verifies signatures.",
         discussion: """
-            Each POST is printed on standard output as one JSON line: {"request":N,"path",
+            Each POST is printed on standard output as one JSON line: {"request":N,
+            "received_at" (epoch ms),"path",
             "alert_id" (X-Cepheus-Alert-Id),"signature":"valid"|"invalid"|"unsigned",
             "answered":STATUS,"body":…}. With --secret, the X-Cepheus-Signature is checked
             (HMAC-SHA256 over "<timestamp>.<body>") and a wrong or missing one is answered 401.

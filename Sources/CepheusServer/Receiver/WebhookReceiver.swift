@@ -1,4 +1,5 @@
 import CepheusCore
+import CepheusState
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -37,6 +38,7 @@ public enum WebhookReceiver {
         router.get("/healthz") { _, _ in Response(status: .ok) }
         router.post("**") { request, _ -> Response in
             let body = Array(try await request.body.collect(upTo: 64 << 20).readableBytesView)
+            let receivedAt = CheckpointCoordinator.wallClockMilliseconds()
             let number = received.withLock { count -> Int in
                 count += 1
                 return count
@@ -60,7 +62,7 @@ public enum WebhookReceiver {
             if options.delayMilliseconds > 0 { try? await Task.sleep(for: .milliseconds(options.delayMilliseconds)) }
             let parsed = (try? JSONReader.parse(body)) ?? .string(String(decoding: body, as: UTF8.self))
             let line = Value.object(JSONObject([
-                ("request", .int(Int64(number))), ("path", .string(request.uri.path)),
+                ("request", .int(Int64(number))), ("received_at", .int(receivedAt)), ("path", .string(request.uri.path)),
                 ("alert_id", .string(header(request, "x-cepheus-alert-id") ?? "")),
                 ("signature", .string(signature)), ("answered", .int(Int64(status))), ("body", parsed),
             ])).jsonString
