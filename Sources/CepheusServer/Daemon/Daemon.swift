@@ -119,7 +119,9 @@ public enum Daemon {
             case .http: "http"
             }
         }
-        let sequencer = IngestSequencer(log: ingestLog, processingTime: processingTime, sources: sourceNames)
+        let clockFloor = max(session.processingTime ?? .min, session.engine?.watermark ?? .min)
+        let sequencer = IngestSequencer(
+            log: ingestLog, processingTime: processingTime, sources: sourceNames, clockFloor: clockFloor == .min ? nil : clockFloor)
         if !processingTime {
             do {
                 _ = try sequencer.append([.sources(sourceNames)])
@@ -138,6 +140,7 @@ public enum Daemon {
             if records.isEmpty { break }
             for (_, record) in records {
                 if let at = record.followedPosition { taken[at.source] = (at.offset, at.line) }
+                if case .clock(let time) = record { sequencer.raiseClockFloor(to: time) }
             }
         }
         var followers: [LineFollower] = []

@@ -24,8 +24,10 @@ final class IngestSequencer: Sendable {
     }
 
     /// `sources`: the event sources the daemon runs (their idleness counts from now).
-    init(log: IngestLog, processingTime: Bool = false, sources: [String] = []) {
-        self.log = Mutex(IngestLogBox(log: log))
+    /// `clockFloor`: the processing time the restored state reached — the clock never
+    /// stamps below it, even if the wall clock went back across the restart.
+    init(log: IngestLog, processingTime: Bool = false, sources: [String] = [], clockFloor: Int64? = nil) {
+        self.log = Mutex(IngestLogBox(log: log, lastClock: clockFloor ?? .min))
         self.processingTime = processingTime
         let now = CheckpointCoordinator.monotonicSeconds()
         lastEvent = Mutex(Dictionary(sources.map { ($0, now) }, uniquingKeysWith: { first, _ in first }))
@@ -67,6 +69,11 @@ final class IngestSequencer: Sendable {
             try box.log.append(.watermark(clock))
             try box.log.sync()
         }
+    }
+
+    /// The clock stamps above `time` from now on (a clock record found in the log).
+    func raiseClockFloor(to time: Int64) {
+        log.withLock { box in box.lastClock = max(box.lastClock, time) }
     }
 
     /// The wall clock in epoch ms, strictly after the last value recorded (two batches

@@ -8,6 +8,7 @@ struct DeliveryQueue {
     private var heap: [Item] = []
 
     var count: Int { heap.count }
+    var first: Item? { heap.first }
 
     mutating func insert(_ item: Item) {
         heap.append(item)

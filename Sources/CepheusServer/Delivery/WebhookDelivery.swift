@@ -25,6 +25,9 @@ final class WebhookDelivery: Service, @unchecked Sendable {
             var queue = DeliveryQueue()
             /// Alert ids queued or being sent (each at most once).
             var held: Set<String> = []
+            /// Senders waiting for work (an empty queue), woken by `enqueue` or `close`.
+            var waiters: [CheckedContinuation<Void, Never>] = []
+            var closed = false
         }
 
         init(name: String, config: DaemonConfig.Webhook, body: WebhookBody) {
@@ -34,11 +37,13 @@ final class WebhookDelivery: Service, @unchecked Sendable {
         }
 
         func enqueue(_ id: String, due: Int64) -> Bool {
-            state.withLock { state in
-                guard state.held.insert(id).inserted else { return false }
+            let (queued, waiter) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
+                guard state.held.insert(id).inserted else { return (false, nil) }
                 state.queue.insert(.init(id: id, due: due))
-                return true
+                return (true, state.waiters.popLast())
             }
+            waiter?.resume()
+            return queued
         }
 
         /// Requeues a delivery being sent (a retry).
@@ -48,6 +53,33 @@ final class WebhookDelivery: Service, @unchecked Sendable {
 
         func take(dueBy now: Int64) -> Work? {
             state.withLock { $0.queue.popFirst(dueBy: now) }
+        }
+
+        /// When the earliest queued delivery is due; nil when none is queued.
+        var nextDue: Int64? { state.withLock { $0.queue.first?.due } }
+
+        /// Waits until a delivery is queued (or the lane closes).
+        func waitForWork() async {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let parked = state.withLock { state -> Bool in
+                    guard state.queue.count == 0, !state.closed else { return false }
+                    state.waiters.append(continuation)
+                    return true
+                }
+                if !parked { continuation.resume() }
+            }
+        }
+
+        var isClosed: Bool { state.withLock { $0.closed } }
+
+        /// Stops the lane: waiting senders return.
+        func close() {
+            let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+                state.closed = true
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            for waiter in waiters { waiter.resume() }
         }
 
         func release(_ id: String) {
@@ -104,6 +136,7 @@ final class WebhookDelivery: Service, @unchecked Sendable {
                 }
             }
             try? await gracefulShutdown()
+            for lane in lanes.values { lane.close() }
             group.cancelAll()
         }
         try? await client.shutdown()
@@ -111,12 +144,17 @@ final class WebhookDelivery: Service, @unchecked Sendable {
 
     /// One sender of a lane: takes the earliest due delivery and attempts it.
     private func send(_ lane: Lane) async {
-        while !Task.isCancelled {
-            guard let work = lane.take(dueBy: CheckpointCoordinator.wallClockMilliseconds()) else {
-                try? await Task.sleep(for: .milliseconds(5))
-                continue
+        while !Task.isCancelled && !lane.isClosed {
+            let now = CheckpointCoordinator.wallClockMilliseconds()
+            if let work = lane.take(dueBy: now) {
+                await attempt(work, lane: lane)
+            } else if let due = lane.nextDue {
+                // A retry later: sleep until it is due (at most 100 ms, so new work that
+                // another sender parks for is not missed for long).
+                try? await Task.sleep(for: .milliseconds(max(1, min(due - now, 100))))
+            } else {
+                await lane.waitForWork()
             }
-            await attempt(work, lane: lane)
         }
     }
 
