@@ -64,7 +64,8 @@ struct RunCommand: ParsableCommand {
         } else {
             log = { StandardError.write("cepheus: \($0)\n") }
         }
-        try runUntilDone { try await Daemon.run(config: daemonConfig, fromSavepoint: savepoint, log: log) }
+        let path = config
+        try runUntilDone { try await Daemon.run(config: daemonConfig, configPath: path, fromSavepoint: savepoint, log: log) }
     }
 }
 

@@ -222,6 +222,30 @@ import Glibc
     }
 }
 
+extension WebhookDeliveryTests {
+    /// SIGHUP re-reads the receivers' settings: a new URL and secret apply to the next
+    /// alerts without a restart.
+    @Test func sighupReloadsTheReceivers() throws {
+        let setup = Self.setup(351)
+        let first = Self.startReceiver(setup, ["--secret", "one"])
+        defer { Self.stop(first) }
+        let second = Self.startReceiver(setup, port: setup.receiverPort + 1, name: "second", ["--secret", "two"])
+        defer { Self.stop(second) }
+        let daemon = Self.startDaemon(setup, config: Self.config(setup, receivers: Self.hook(port: setup.receiverPort, lines: ["secret: one"])))
+        defer { Self.stop(daemon) }
+        Self.post(2, setup: setup)
+        #expect(DaemonTimeTests.eventually(10) { Self.received(setup).count == 2 })
+        CLI.write(Self.config(setup, receivers: Self.hook(port: setup.receiverPort + 1, lines: ["secret: two"])), to: setup.dir + "/cepheus.yaml")
+        kill(daemon, SIGHUP)
+        #expect(DaemonTimeTests.eventually(5) { CLI.read(setup.dir + "/daemon1.err").contains("SIGHUP: receiver hook reloaded") },
+                "\(CLI.read(setup.dir + "/daemon1.err"))")
+        Self.post(3, setup: setup, from: 2)
+        #expect(DaemonTimeTests.eventually(10) { Self.received(setup, name: "second").count == 3 })
+        #expect(Self.received(setup, name: "second").allSatisfy { $0[field: "signature"] == .string("valid") })
+        #expect(Self.received(setup).count == 2)
+    }
+}
+
 extension Value {
     /// The integer, if this is one.
     var intValue: Int64? {

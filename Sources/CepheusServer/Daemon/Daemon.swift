@@ -27,7 +27,10 @@ public enum Daemon {
     }
 
     /// Runs until SIGTERM or SIGINT. `log` receives one line per event worth telling.
-    public static func run(config: DaemonConfig, fromSavepoint: String?, log: @escaping @Sendable (String) -> Void) async throws {
+    /// `configPath`: the file `config` came from (re-read on SIGHUP for the receivers).
+    public static func run(
+        config: DaemonConfig, configPath: String? = nil, fromSavepoint: String?, log: @escaping @Sendable (String) -> Void
+    ) async throws {
         let coordinator: CheckpointCoordinator
         do {
             coordinator = try CheckpointCoordinator(directory: config.state.dir, retain: config.checkpoint.retain)
@@ -53,7 +56,7 @@ public enum Daemon {
         let workers = config.workers ?? min(16, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
         let dispatch = AlertDispatch(
             outbox: outbox, stdoutReceivers: stdoutReceivers, defaultReceivers: config.defaultReceivers, metrics: metrics, log: log)
-        let webhooks = try WebhookDelivery(receivers: config.receivers, outbox: outbox, metrics: metrics, log: log)
+        let webhooks = try WebhookDelivery(receivers: config.receivers, outbox: outbox, metrics: metrics, configPath: configPath, log: log)
         dispatch.webhooks = webhooks
         // Deliveries pending before the stop (or the crash) resume now.
         let pending = try outbox.pendingDeliveries(to: webhooks.receiverNames)

@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
+import UnixSignals
 import Synchronization
 
 /// Sends the outbox's pending deliveries to the webhook receivers (spec/daemon.md):
@@ -17,9 +18,18 @@ final class WebhookDelivery: Service, @unchecked Sendable {
     /// One receiver's queue of deliveries, earliest due first.
     final class Lane: @unchecked Sendable {
         let name: String
-        let config: DaemonConfig.Webhook
-        let body: WebhookBody
+        /// The receiver's settings and compiled body (replaced by a SIGHUP reload).
+        private let settings: Mutex<Settings>
         private let state = Mutex(LaneState())
+
+        struct Settings: Sendable {
+            var config: DaemonConfig.Webhook
+            var body: WebhookBody
+        }
+
+        var current: Settings { settings.withLock { $0 } }
+
+        func replace(_ new: Settings) { settings.withLock { $0 = new } }
 
         struct LaneState {
             var queue = DeliveryQueue()
@@ -32,8 +42,7 @@ final class WebhookDelivery: Service, @unchecked Sendable {
 
         init(name: String, config: DaemonConfig.Webhook, body: WebhookBody) {
             self.name = name
-            self.config = config
-            self.body = body
+            settings = Mutex(Settings(config: config, body: body))
         }
 
         func enqueue(_ id: String, due: Int64) -> Bool {
@@ -98,10 +107,15 @@ final class WebhookDelivery: Service, @unchecked Sendable {
     private let client: HTTPClient
     private let random = Mutex(SplitMix64(seed: UInt64(truncatingIfNeeded: CheckpointCoordinator.wallClockMilliseconds())))
 
+    /// The configuration file, re-read on SIGHUP (nil: the embedded defaults).
+    private let configPath: String?
+
     /// The webhook receivers of `receivers` (template bodies compiled).
     init(
-        receivers: [String: DaemonConfig.Receiver], outbox: Outbox, metrics: DaemonMetrics, log: @escaping @Sendable (String) -> Void
+        receivers: [String: DaemonConfig.Receiver], outbox: Outbox, metrics: DaemonMetrics, configPath: String? = nil,
+        log: @escaping @Sendable (String) -> Void
     ) throws {
+        self.configPath = configPath
         var lanes: [String: Lane] = [:]
         for (name, receiver) in receivers {
             guard case .webhook(let webhook) = receiver else { continue }
@@ -129,17 +143,52 @@ final class WebhookDelivery: Service, @unchecked Sendable {
     }
 
     func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
         await withTaskGroup(of: Void.self) { group in
             for lane in lanes.values {
-                for _ in 0..<max(1, lane.config.concurrency) {
+                for _ in 0..<max(1, lane.current.config.concurrency) {
                     group.addTask { await self.send(lane) }
                 }
+            }
+            group.addTask {
+                for await _ in signals { self.reloadReceivers() }
             }
             try? await gracefulShutdown()
             for lane in lanes.values { lane.close() }
             group.cancelAll()
         }
         try? await client.shutdown()
+    }
+
+    /// SIGHUP: re-reads the configuration file and applies its webhook receivers'
+    /// settings (url, format and body, headers, secret, timeout, max_age). An invalid file
+    /// changes nothing; adding or removing receivers, or changing `concurrency`, takes a
+    /// restart (logged).
+    func reloadReceivers() {
+        guard let configPath else { return }
+        let (loaded, diagnostics) = DaemonConfigLoader.load(path: configPath)
+        guard let loaded else {
+            for diagnostic in diagnostics { log("\(diagnostic.description) (SIGHUP: the receivers stay as they were)") }
+            return
+        }
+        for (name, receiver) in loaded.receivers.sorted(by: { $0.key < $1.key }) {
+            guard case .webhook(let config) = receiver else { continue }
+            guard let lane = lanes[name] else {
+                log("SIGHUP: receiver \(name) is new; it takes a restart to start delivering to it")
+                continue
+            }
+            do {
+                let before = lane.current.config
+                lane.replace(.init(config: config, body: try WebhookBody(receiver: name, config: config)))
+                if before != config { log("SIGHUP: receiver \(name) reloaded") }
+                if before.concurrency != config.concurrency { log("SIGHUP: receiver \(name): a new concurrency takes a restart") }
+            } catch {
+                log("SIGHUP: \(error.description); receiver \(name) stays as it was")
+            }
+        }
+        for name in lanes.keys.sorted() where loaded.receivers[name] == nil {
+            log("SIGHUP: receiver \(name) is gone from the configuration; it keeps delivering until a restart")
+        }
     }
 
     /// One sender of a lane: takes the earliest due delivery and attempts it.
@@ -164,14 +213,16 @@ final class WebhookDelivery: Service, @unchecked Sendable {
             lane.release(work.id)
             return
         }
-        let body = lane.body.render(alertJSON: entry.alertJSON)
-        var request = HTTPClientRequest(url: lane.config.url)
+        let settings = lane.current
+        let config = settings.config
+        let body = settings.body.render(alertJSON: entry.alertJSON)
+        var request = HTTPClientRequest(url: config.url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "User-Agent", value: "cepheus")
         request.headers.add(name: "X-Cepheus-Alert-Id", value: entry.id)
-        for (name, value) in lane.config.headers.sorted(by: { $0.key < $1.key }) { request.headers.replaceOrAdd(name: name, value: value) }
-        if let secret = lane.config.secret {
+        for (name, value) in config.headers.sorted(by: { $0.key < $1.key }) { request.headers.replaceOrAdd(name: name, value: value) }
+        if let secret = config.secret {
             let timestamp = CheckpointCoordinator.wallClockMilliseconds() / 1000
             request.headers.add(name: "X-Cepheus-Timestamp", value: String(timestamp))
             request.headers.add(name: "X-Cepheus-Signature", value: WebhookSignature.sign(body: body, timestamp: timestamp, secret: secret))
@@ -179,7 +230,7 @@ final class WebhookDelivery: Service, @unchecked Sendable {
         request.body = .bytes(ByteBuffer(bytes: body))
         let verdict: DeliveryPolicy.Verdict
         do {
-            let response = try await client.execute(request, timeout: .milliseconds(lane.config.timeout))
+            let response = try await client.execute(request, timeout: .milliseconds(config.timeout))
             _ = try? await response.body.collect(upTo: 1 << 20)
             verdict = DeliveryPolicy.verdict(
                 status: Int(response.status.code), retryAfter: response.headers.first(name: "Retry-After"),
@@ -210,7 +261,7 @@ final class WebhookDelivery: Service, @unchecked Sendable {
                 case .retry(let reason, let notBefore):
                     let wait = random.withLock { DeliveryPolicy.backoff(afterAttempts: delivery.attempts, random: &$0) }
                     let due = max(now + wait, notBefore ?? 0)
-                    if due - delivery.since > lane.config.maxAge {
+                    if due - delivery.since > lane.current.config.maxAge {
                         delivery.state = .dead
                         delivery.lastError = "\(reason); gave up after max_age"
                     } else {
