@@ -2,7 +2,7 @@ import CepheusCore
 import CepheusState
 
 extension ReplaySession {
-    static let metadataKey = StateKey.metadata("replay")
+    static let metadataKey = ReaderCheckpoint.key
 
     /// Adds the session's state (lines read, reader counters, the input-order
     /// watermark) and the engine's to `batch`. One worker only.
@@ -11,21 +11,8 @@ extension ReplaySession {
         part: RuntimeEngine.CheckpointPart = .whole
     ) rethrows -> RuntimeEngine.CheckpointWrite {
         precondition(engine != nil, "checkpoints need a single-worker session")
-        var writer = ByteWriter(capacity: 128)
-        // Format 2 adds the per-source watermarks and the processing-time clock.
-        writer.byte(2)
-        writer.signed(line)
-        readerCounters.encode(into: &writer)
-        writer.optionalSigned(watermark.maxTimestamp)
-        writer.signed(watermark.current)
-        writer.unsigned(UInt64(watermark.sources.count))
-        for (name, state) in watermark.sources.sorted(by: { $0.key < $1.key }) {
-            writer.string(name)
-            writer.signed(state.maxTimestamp)
-            writer.byte(state.idle ? 1 : 0)
-        }
-        writer.optionalSigned(processingTime)
-        if case .statesOnly = part {} else { batch.put(Self.metadataKey, writer.bytes) }
+        let reader = ReaderCheckpoint(line: line, counters: readerCounters, watermark: watermark, processingTime: processingTime)
+        if case .statesOnly = part {} else { batch.put(Self.metadataKey, reader.encoded()) }
         return try engine!.writeCheckpoint(into: &batch, drainBytes: drainBytes, drain: drain, part: part)
     }
 
@@ -35,28 +22,11 @@ extension ReplaySession {
     public func restore(from store: some StateStore) throws -> Bool {
         precondition(engine != nil, "checkpoints need a single-worker session")
         guard let bytes = try store.get(Self.metadataKey) else { return false }
-        var reader = ByteReader(bytes)
-        let version = try reader.byte()
-        guard version == 1 || version == 2 else {
-            throw StateStoreError("replay metadata format \(version) is not one this release reads (1, 2)")
-        }
-        line = try reader.signed()
-        readerCounters = try RuntimeCounters.decode(from: &reader)
-        let maxTimestamp = try reader.optionalSigned()
-        let current = try reader.signed()
-        var sources: [String: WatermarkTracker.SourceState] = [:]
-        if version >= 2 {
-            let count = try reader.unsigned()
-            for _ in 0..<count {
-                let name = try reader.string()
-                let sourceMax = try reader.signed()
-                sources[name] = WatermarkTracker.SourceState(maxTimestamp: sourceMax, idle: try reader.byte() == 1)
-            }
-            processingTime = try reader.optionalSigned()
-        }
-        try reader.expectEnd()
-        watermark = WatermarkTracker(
-            outOfOrderness: watermark.outOfOrderness, maxTimestamp: maxTimestamp, current: current, sources: sources)
+        let reader = try ReaderCheckpoint.decode(bytes, outOfOrderness: watermark.outOfOrderness)
+        line = reader.line
+        readerCounters = reader.counters
+        watermark = reader.watermark
+        processingTime = reader.processingTime
         let shard = engine!.shard
         let owns: (Int) -> Bool = { group in shard.map { group % $0.count == $0.index } ?? true }
         guard try engine!.restore(from: store, owns: owns) else { throw StateStoreError("the store has replay metadata but no engine state") }
