@@ -65,26 +65,17 @@ public enum Daemon {
         if !pending.isEmpty { log("\(pending.count) webhook deliveries pending in the outbox resume") }
         dispatch.start()
         defer { dispatch.stop() }
-        // One session a worker, each owning its share of the key groups.
-        let sessions = (0..<workers).map { index -> (ReplaySession, AlertCollector) in
-            let collector = AlertCollector()
-            let session = ReplaySession(
-                rules: loaded.rules, sourceName: "http", outOfOrderness: processingTime ? 0 : config.time.outOfOrderness,
-                timeField: config.time.field,
-                // Every worker applies every control record: one reports on them.
-                sinks: .init(alert: collector.collect, diagnostic: index == 0 ? log : { _ in }))
-            if workers > 1 { session.engine?.shard = (index, workers) }
-            session.engine?.stateTTL = config.state.ttl
-            session.watermarkPerSource = true
-            return (session, collector)
-        }
+        // One engine a worker, each owning its share of the key groups, each with its own
+        // alert sink, handed to the outbox after each batch on the engine's thread.
+        let collectors = (0..<workers).map { _ in AlertCollector() }
+        let session = ShardedSession(
+            rules: loaded.rules, sourceName: "http", outOfOrderness: processingTime ? 0 : config.time.outOfOrderness,
+            timeField: config.time.field, engines: workers, emit: { index in collectors[index].collect },
+            afterBatch: { index in dispatch.submit(collectors[index].take()) }, diagnostic: log)
+        for engine in session.engines { engine.stateTTL = config.state.ttl }
         let load: (RocksStateStore, CheckpointManifest) throws -> Void = { store, _ in
-            for (index, (session, _)) in sessions.enumerated() {
-                session.attach(store: store, memoryLimit: Int(config.state.memoryLimit))
-                guard try session.restore(from: store) else { throw StateStoreError("the checkpoint holds no runtime state") }
-                // The checkpoint's figures are totals: worker 0 holds them.
-                if index > 0 { session.engine?.adopt(RuntimeEngine.Figures()) }
-            }
+            session.attach(store: store, memoryLimit: Int(config.state.memoryLimit))
+            guard try session.restore(from: store) else { throw StateStoreError("the checkpoint holds no runtime state") }
         }
         var restored: CheckpointManifest?
         if let savepoint = fromSavepoint ?? config.state.restoreFrom {
@@ -92,19 +83,13 @@ public enum Daemon {
         } else {
             restored = try coordinator.resume(report: log, load: load)
         }
-        for (index, (session, _)) in sessions.enumerated() {
-            if restored != nil {
-                let messages = session.engine?.reconcile(with: loaded.rules) ?? []
-                if index == 0 { for message in messages { log(message) } }
-            } else {
-                session.attach(store: coordinator.store, memoryLimit: Int(config.state.memoryLimit))
-            }
-            session.prepareForCheckpoints()
-        }
         if let restored {
+            for message in session.reconcile(with: loaded.rules) { log(message) }
             log("restored \(restored.kind) \(restored.id) at ingest-log position \(restored.records) (\(restored.workers) worker(s) then, \(workers) now)")
+        } else {
+            session.attach(store: coordinator.store, memoryLimit: Int(config.state.memoryLimit))
         }
-        let session = sessions[0].0
+        session.prepareForCheckpoints()
         let ingestLog: IngestLog
         do {
             ingestLog = try IngestLog(directory: config.state.dir + "/log", report: log)
@@ -122,7 +107,7 @@ public enum Daemon {
             case .http: "http"
             }
         }
-        let clockFloor = max(session.processingTime ?? .min, session.engine?.watermark ?? .min)
+        let clockFloor = max(session.processingTime ?? .min, session.engines[0].watermark)
         let sequencer = IngestSequencer(
             log: ingestLog, processingTime: processingTime, sources: sourceNames, clockFloor: clockFloor == .min ? nil : clockFloor)
         if !processingTime {
@@ -164,11 +149,11 @@ public enum Daemon {
             let at = taken[control] ?? (0, 0)
             followers.append(LineFollower(file: control, name: control, kind: .control, offset: at.offset, line: at.line, report: log))
         }
-        let shards = sessions.enumerated().map { index, pair in
+        let shards = [
             DaemonShard(
-                index: index, session: pair.0, logDirectory: config.state.dir + "/log", position: position, sourcePositions: consumed,
-                collector: pair.1, alerts: dispatch, log: log)
-        }
+                index: 0, session: session, logDirectory: config.state.dir + "/log", position: position, sourcePositions: consumed,
+                alerts: dispatch, log: log),
+        ]
         let runtime = DaemonRuntime(
             shards: shards, coordinator: coordinator, sequencer: sequencer, position: position, interval: config.checkpoint.interval,
             retain: config.checkpoint.retain, metrics: metrics, log: log)

@@ -11,9 +11,9 @@ import Musl
 import Darwin
 #endif
 
-/// The daemon's matching side: the workers (`DaemonShard`, one per core by default,
-/// each owning a share of the key groups) consume the ingest log from the checkpointed
-/// position, and this coordinator publishes their status and metrics, and every
+/// The daemon's matching side: `DaemonShard` consumes the ingest log from the
+/// checkpointed position (its engines, one per worker, each owning a share of the key
+/// groups), and this coordinator publishes its status and metrics, and every
 /// `checkpoint.interval` — on a savepoint request, and once more when it stops, after
 /// the log is drained — pauses them all at one log position and checkpoints them
 /// together.
@@ -104,30 +104,8 @@ final class DaemonRuntime: @unchecked Sendable {
     }
 
     private func publishMetrics() {
-        let reports = shards.map(\.report)
-        var counters = reports[0].counters
-        if reports.count > 1 {
-            // Worker 0's reader counts (events, late, rejected, control records) with
-            // every worker's engine figures.
-            let total = RuntimeEngine.Figures.total(reports.map(\.figures)).counters
-            counters = total.adding(RuntimeCounters())
-            counters.events = reports[0].counters.events
-            counters.late = reports[0].counters.late
-            counters.rejected = reports[0].counters.rejected
-            counters.controlApplied = reports[0].counters.controlApplied
-            counters.controlRejected = reports[0].counters.controlRejected
-        }
-        var rules = reports[0].rules
-        for other in reports.dropFirst() {
-            for (index, rule) in other.rules.enumerated() where index < rules.count && rules[index].id == rule.id {
-                rules[index].steps += rule.steps
-                rules[index].partialMatches += rule.partialMatches
-                rules[index].keys += rule.keys
-                rules[index].droppedPartialMatches += rule.droppedPartialMatches
-            }
-        }
-        let watermark = reports[0].watermark
-        metrics.publish(counters: counters, rules: rules, watermark: watermark == .min ? nil : watermark)
+        let report = shards[0].report
+        metrics.publish(counters: report.counters, rules: report.rules, watermark: report.watermark == .min ? nil : report.watermark)
     }
 
     /// A checkpoint now, kept as the savepoint `name` (files hard-linked).
@@ -168,22 +146,10 @@ final class DaemonRuntime: @unchecked Sendable {
         if let last = checkpointPositions.last, last == position, coordinator.completed > 0, !force { return }
         let committed = coordinator.checkpoint(
             write: { batch, drain in
-                var written = RuntimeEngine.CheckpointWrite()
-                let total = RuntimeEngine.Figures.total(shards.compactMap { $0.session.engine?.figures })
-                for shard in shards {
-                    let part: RuntimeEngine.CheckpointPart = shards.count == 1 ? .whole : shard.index == 0 ? .wholeRecording(total) : .statesOnly
-                    let share = try shard.session.writeCheckpoint(
-                        into: &batch, drainBytes: CheckpointCoordinator.drainBytes, drain: drain, part: part)
-                    written.statesWritten += share.statesWritten
-                    written.statesDeleted += share.statesDeleted
-                    written.bytes += share.bytes
-                    written.keys += share.keys
-                    written.partialMatches += share.partialMatches
-                }
-                var manifest = shards[0].session.manifest(source: "ingest-log", offset: position, written: written)
-                manifest.records = position
-                manifest.workers = shards.count
-                for (name, at) in shards[0].sourcePositions.sorted(by: { $0.key < $1.key }) {
+                let shard = shards[0]
+                let written = try shard.session.writeCheckpoint(into: &batch, drainBytes: CheckpointCoordinator.drainBytes, drain: drain)
+                var manifest = shard.session.manifest(position: position, written: written)
+                for (name, at) in shard.sourcePositions.sorted(by: { $0.key < $1.key }) {
                     manifest.sources.append(CheckpointManifest.SourcePosition(name: name, offset: at.offset, line: at.line))
                 }
                 return manifest

@@ -11,17 +11,16 @@ import Musl
 import Darwin
 #endif
 
-/// One of the daemon's matching workers: its own thread reads the whole ingest log
-/// through the same runtime `replay` uses and matches the (rule, key) states of its
-/// share of the key groups (every worker computes the same watermark from the same
-/// records, so alerts are the same set for any worker count). Its alerts go to the
-/// outbox (through the shared `AlertDispatch`) after each group of records. The coordinator (`DaemonRuntime`) pauses every
-/// worker at one log position to checkpoint them together.
+/// The daemon's matching side, on a thread of its own: reads the ingest log from the
+/// checkpointed position and feeds it to the `ShardedSession` (parsing, lateness and the
+/// per-source watermark here, once; matching on one engine thread per worker, each
+/// owning a share of the key groups, so alerts are the same set for any worker count).
+/// The engines hand their alerts to the outbox (`AlertDispatch`) after each batch. The
+/// coordinator (`DaemonRuntime`) pauses it at a log position to checkpoint.
 final class DaemonShard: @unchecked Sendable {
     let index: Int
-    let session: ReplaySession
+    let session: ShardedSession
     private let reader: IngestLogReader
-    private let collector: AlertCollector
     private let alerts: AlertDispatch
     private let log: (String) -> Void
     private let control = Mutex(Control())
@@ -45,7 +44,6 @@ final class DaemonShard: @unchecked Sendable {
     struct Report: Sendable {
         var position: Int64
         var counters = RuntimeCounters()
-        var figures = RuntimeEngine.Figures()
         var rules: [RuleStatistics] = []
         var loadedRules: [LoadedRuleSummary]?
         var watermark: Int64 = .min
@@ -55,11 +53,9 @@ final class DaemonShard: @unchecked Sendable {
     private let published: Mutex<Report>
 
     init(
-        index: Int, session: ReplaySession, logDirectory: String, position: Int64,
-        sourcePositions: [String: (offset: Int64, line: Int64)], collector: AlertCollector, alerts: AlertDispatch,
-        log: @escaping (String) -> Void
+        index: Int, session: ShardedSession, logDirectory: String, position: Int64,
+        sourcePositions: [String: (offset: Int64, line: Int64)], alerts: AlertDispatch, log: @escaping (String) -> Void
     ) {
-        self.collector = collector
         self.index = index
         self.session = session
         self.reader = IngestLogReader(directory: logDirectory, position: position)
@@ -72,6 +68,7 @@ final class DaemonShard: @unchecked Sendable {
     var report: Report { published.withLock { $0 } }
 
     func start() {
+        session.start()
         publish()
         let thread = WorkerThread { [self] in self.loop() }
         self.thread = thread
@@ -100,6 +97,8 @@ final class DaemonShard: @unchecked Sendable {
         control.withLock { $0.exit = true }
         thread?.join()
         thread = nil
+        session.sync()
+        session.stop()
     }
 
     private func loop() {
@@ -107,8 +106,9 @@ final class DaemonShard: @unchecked Sendable {
             let now = control.withLock { $0 }
             if now.exit { break }
             if let pauseAt = now.pauseAt, reader.position >= pauseAt {
-                // Paused once every alert so far is in the outbox (a checkpoint must not
-                // cover alerts that are not).
+                // Paused once the engines have matched everything read and every alert
+                // so far is in the outbox (a checkpoint must not cover alerts that are not).
+                session.sync()
                 if alerts.unsettled == 0 {
                     publish()
                     control.withLock { if $0.pauseAt == pauseAt { $0.paused = true } }
@@ -127,8 +127,9 @@ final class DaemonShard: @unchecked Sendable {
                 break
             }
             let controls = apply(records)
-            // The group's alerts go to the outbox (written on the dispatch's thread).
-            alerts.submit(collector.take())
+            session.flush()
+            // A rule change is answered once applied: wait for the engines then.
+            if controls { session.sync() }
             if records.isEmpty {
                 // Idle: the figures of the last records go out now if they have not.
                 if reportStale { publish() }
@@ -180,20 +181,21 @@ final class DaemonShard: @unchecked Sendable {
         return controls
     }
 
-    /// Publishes the worker's position and figures (on its own thread).
+    /// Publishes the position and the engines' figures (on the reading thread).
     func publish() {
         lastFullPublish = CheckpointCoordinator.monotonicSeconds()
         reportStale = false
+        session.publishReader()
         let counters = session.counters
         let controls = counters.controlApplied + counters.controlRejected
         var loadedRules: [LoadedRuleSummary]?
         if controls != publishedControls {
             publishedControls = controls
-            loadedRules = session.engine?.loadedRules ?? []
+            loadedRules = session.loadedRules
         }
         let report = Report(
-            position: reader.position, counters: counters, figures: session.engine?.figures ?? .init(), rules: session.ruleStatistics,
-            loadedRules: loadedRules, watermark: session.engine?.watermark ?? .min, settled: alerts.unsettled == 0)
+            position: reader.position, counters: counters, rules: session.ruleStatistics,
+            loadedRules: loadedRules, watermark: session.engineWatermark, settled: alerts.unsettled == 0)
         published.withLock { old in
             let rules = report.loadedRules ?? old.loadedRules
             old = report
