@@ -1,6 +1,7 @@
 import ArgumentParser
 import CepheusCore
 import CepheusRuntime
+import CepheusServer
 import CepheusState
 
 /// `cepheus inspect STATE_DIR`: what a state directory holds, read-only.
@@ -12,8 +13,9 @@ struct InspectCommand: ParsableCommand {
             Lists every checkpoint and savepoint with its size and whether it verifies
             (manifest checksum, every file's size and SHA-256), then opens the newest
             valid checkpoint read-only and reports, per rule, the keys, partial matches,
-            held matches, buffered events and bytes, plus the reorder buffer and the
-            alert outbox. It never takes the directory's lock, so it works beside a
+            held matches, buffered events and bytes, plus the reorder buffer; then the
+            daemon's alert outbox: alerts, and per receiver deliveries delivered,
+            pending and dead. It never takes the directory's lock, so it works beside a
             running replay or daemon. Exit status: 0, or 2 when DIR has no valid
             checkpoint or cannot be read.
             """
@@ -89,7 +91,7 @@ struct InspectCommand: ParsableCommand {
                 text.append(rule.rule.padding(32) + String(rule.keys).leftPadding(9) + String(rule.partialMatches).leftPadding(17)
                     + String(rule.heldMatches).leftPadding(6) + String(rule.bufferedEvents).leftPadding(8) + String(rule.bytes).leftPadding(11))
             }
-            text.append("reorder buffer: \(inspection.reorderEvents) events, \(inspection.reorderBytes) bytes; outbox: \(inspection.outboxEntries) alerts")
+            text.append("reorder buffer: \(inspection.reorderEvents) events, \(inspection.reorderBytes) bytes")
             for problem in inspection.damaged { text.append("DAMAGED: \(problem)") }
             let rules: [Value] = inspection.rules.map { rule in
                 var fields: [(String, Value)] = [("id", .string(rule.rule)), ("keys", .int(Int64(rule.keys)))]
@@ -102,9 +104,32 @@ struct InspectCommand: ParsableCommand {
             var newestReport: [(String, Value)] = [("id", .int(Int64(manifest.id))), ("rules", .array(rules))]
             newestReport.append(("key_groups_in_use", .int(Int64(inspection.keyGroups.count))))
             newestReport.append(("reorder_events", .int(Int64(inspection.reorderEvents))))
-            newestReport.append(("outbox_entries", .int(Int64(inspection.outboxEntries))))
             newestReport.append(("damaged", .array(inspection.damaged.map { .string($0) })))
             report.append(("newest", .object(JSONObject(newestReport))))
+        }
+        // The daemon's alert outbox (its own database beside the checkpoints).
+        let outboxPath = stateDirectory + "/outbox"
+        if FileSystem.isDirectory(outboxPath) {
+            do {
+                let outbox = try Outbox(directory: outboxPath, readOnly: true)
+                let summary = try outbox.summary()
+                outbox.close()
+                let receivers = Set(summary.pending.keys).union(summary.delivered.keys).union(summary.dead.keys).sorted()
+                text.append("")
+                text.append("outbox: \(summary.entries) alerts")
+                var perReceiver: [Value] = []
+                for name in receivers {
+                    let (pending, delivered, dead) = (summary.pending[name] ?? 0, summary.delivered[name] ?? 0, summary.dead[name] ?? 0)
+                    text.append("  \(name): \(delivered) delivered, \(pending) pending, \(dead) dead letters")
+                    perReceiver.append(.object(JSONObject([
+                        ("receiver", .string(name)), ("delivered", .int(Int64(delivered))), ("pending", .int(Int64(pending))),
+                        ("dead", .int(Int64(dead))),
+                    ])))
+                }
+                report.append(("outbox", .object(JSONObject([("alerts", .int(Int64(summary.entries))), ("receivers", .array(perReceiver))]))))
+            } catch {
+                text.append("outbox: cannot read \(outboxPath): \(error)")
+            }
         }
         if json {
             print(Value.object(JSONObject(report)).jsonString)

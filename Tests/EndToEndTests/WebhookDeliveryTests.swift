@@ -150,6 +150,9 @@ import Glibc
         #expect(dead?[field: "state"] == .string("dead"))
         #expect(dead?[field: "attempts"] == .int(1))
         #expect(dead?[field: "last_error"] == .string("HTTP 400"))
+        // `cepheus inspect` reads the outbox beside the running daemon.
+        let inspect = CLI.run(["inspect", setup.dir + "/data"])
+        #expect(inspect.stdout.contains("hook: 1 delivered, 0 pending, 1 dead letters"), "\(inspect.stdout) \(inspect.stderr)")
         Self.stop(receiver)
         receiver = Self.startReceiver(setup, name: "receiver-fixed")
         defer { Self.stop(receiver) }

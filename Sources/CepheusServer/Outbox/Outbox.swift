@@ -37,10 +37,11 @@ public final class Outbox: @unchecked Sendable {
     static let sequencePrefix = UInt8(ascii: "s")
     static let deadPrefix = UInt8(ascii: "d")
 
-    /// Opens (creating) the outbox in `directory`.
-    public init(directory: String, retain: Int = 50_000) throws {
-        try FileSystem.createDirectories(directory)
-        store = try RocksStateStore(path: directory)
+    /// Opens (creating) the outbox in `directory`; `readOnly` beside a running daemon
+    /// (`cepheus inspect`).
+    public init(directory: String, retain: Int = 50_000, readOnly: Bool = false) throws {
+        if !readOnly { try FileSystem.createDirectories(directory) }
+        store = try RocksStateStore(path: directory, readOnly: readOnly)
         self.retain = max(retain, 10_000)
         var newest: UInt64?
         var oldest: UInt64?
@@ -176,6 +177,32 @@ public final class Outbox: @unchecked Sendable {
             return result.count < limit
         }
         return result
+    }
+
+    /// What the outbox holds: entries, pending deliveries and dead letters per receiver.
+    public struct Summary: Sendable {
+        public var entries = 0
+        public var pending: [String: Int] = [:]
+        public var delivered: [String: Int] = [:]
+        public var dead: [String: Int] = [:]
+    }
+
+    /// Counts every entry's deliveries (a full scan).
+    public func summary() throws -> Summary {
+        var summary = Summary()
+        try store.scan(prefix: [Self.entryPrefix], from: nil) { _, bytes in
+            let entry = try OutboxEntry.decode(bytes)
+            summary.entries += 1
+            for delivery in entry.deliveries {
+                switch delivery.state {
+                case .pending: summary.pending[delivery.receiver, default: 0] += 1
+                case .delivered: summary.delivered[delivery.receiver, default: 0] += 1
+                case .dead: summary.dead[delivery.receiver, default: 0] += 1
+                }
+            }
+            return true
+        }
+        return summary
     }
 
     /// Entries held now.
