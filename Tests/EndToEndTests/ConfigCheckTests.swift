@@ -49,4 +49,21 @@ import Glibc
         #expect(bad.status == 1, "\(bad.stderr)")
         #expect(bad.stderr.contains(dir + "/rules/r.yaml:4:"), "\(bad.stderr)")
     }
+
+    @Test func aTemplateBodyThatDoesNotCompileIsAConfigurationError() {
+        let dir = CLI.makeTempDirectory()
+        CLI.write("""
+            receivers:
+              chat:
+                type: webhook
+                url: http://127.0.0.1:9/x
+                format: template
+                body: {text: "{{ alert.title +}}"}
+            """, to: dir + "/cepheus.yaml")
+        let result = CLI.run(["check", "--config", dir + "/cepheus.yaml", CLI.packageRoot + "/rules"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains(dir + "/cepheus.yaml:6:11: error: receiver chat: body template"), "\(result.stderr)")
+        let run = CLI.run(["run", "--config", dir + "/cepheus.yaml"])
+        #expect(run.status == 1, "\(run.stderr)")
+    }
 }

@@ -201,6 +201,14 @@ struct DaemonConfigValidator {
                     error("'body' applies to format: template only", at: entries["body"]!.key)
                 }
                 webhook.body = expanded(YAMLValueConverter.value(of: bodyNode), at: bodyNode)
+                if webhook.format == .template {
+                    // Its `{{ … }}` pieces compile now, not at the first alert.
+                    do {
+                        _ = try WebhookBody(receiver: name, config: webhook)
+                    } catch {
+                        self.error(error.description, at: bodyNode)
+                    }
+                }
             } else if webhook.format == .template {
                 error("receiver '\(name)' has format: template but no 'body'", at: node)
             }
