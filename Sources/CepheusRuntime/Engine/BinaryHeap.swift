@@ -1,12 +1,27 @@
-/// An element that knows its heap order (a static function, so the heap is
-/// specialised per element type with no comparator closure on the hot path).
+/// An element that knows its heap order as a key (a static, plain value, so the heap
+/// compares keys without touching, copying or reference-counting the elements).
 protocol HeapOrdered {
-    static func heapPrecedes(_ a: Self, _ b: Self) -> Bool
+    /// Orders lexicographically: the first component, then the second.
+    var heapKey: HeapKey { get }
 }
 
-/// A binary min-heap: the reorder buffer of events and the queue of timers.
+/// A heap order key: compared by `primary`, then `secondary`.
+struct HeapKey: Sendable {
+    var primary: Int64
+    var secondary: Int64
+
+    @inline(__always)
+    static func < (a: HeapKey, b: HeapKey) -> Bool {
+        a.primary != b.primary ? a.primary < b.primary : a.secondary < b.secondary
+    }
+}
+
+/// A binary min-heap: the reorder buffer of events and the queue of timers. The keys
+/// live in an array of their own beside the elements: sifting compares plain integers
+/// and only moves the elements (no retain or release per comparison).
 struct BinaryHeap<Element: HeapOrdered> {
     private var heap: [Element] = []
+    private var keys: [HeapKey] = []
 
     var count: Int { heap.count }
     var first: Element? { heap.first }
@@ -14,11 +29,13 @@ struct BinaryHeap<Element: HeapOrdered> {
     var elements: [Element] { heap }
 
     mutating func insert(_ element: Element) {
+        keys.append(element.heapKey)
         heap.append(element)
         var child = heap.count - 1
         while child > 0 {
             let parent = (child - 1) >> 1
-            guard Element.heapPrecedes(heap[child], heap[parent]) else { break }
+            guard keys[child] < keys[parent] else { break }
+            keys.swapAt(child, parent)
             heap.swapAt(child, parent)
             child = parent
         }
@@ -26,7 +43,16 @@ struct BinaryHeap<Element: HeapOrdered> {
 
     /// Removes every element `predicate` accepts and restores the heap order.
     mutating func removeAll(where predicate: (Element) -> Bool) {
-        heap.removeAll(where: predicate)
+        var kept: [Element] = []
+        var keptKeys: [HeapKey] = []
+        kept.reserveCapacity(heap.count)
+        keptKeys.reserveCapacity(heap.count)
+        for index in heap.indices where !predicate(heap[index]) {
+            kept.append(heap[index])
+            keptKeys.append(keys[index])
+        }
+        heap = kept
+        keys = keptKeys
         var index = heap.count / 2 - 1
         while index >= 0 {
             siftDown(from: index)
@@ -38,8 +64,10 @@ struct BinaryHeap<Element: HeapOrdered> {
     mutating func popFirst(if isDue: (Element) -> Bool) -> Element? {
         guard let first = heap.first, isDue(first) else { return nil }
         let last = heap.removeLast()
+        let lastKey = keys.removeLast()
         if heap.isEmpty { return first }
         heap[0] = last
+        keys[0] = lastKey
         siftDown(from: 0)
         return first
     }
@@ -53,8 +81,9 @@ struct BinaryHeap<Element: HeapOrdered> {
             let left = 2 * parent + 1
             if left >= n { break }
             var smallest = left
-            if left + 1 < n && Element.heapPrecedes(heap[left + 1], heap[left]) { smallest = left + 1 }
-            guard Element.heapPrecedes(heap[smallest], heap[parent]) else { break }
+            if left + 1 < n && keys[left + 1] < keys[left] { smallest = left + 1 }
+            guard keys[smallest] < keys[parent] else { break }
+            keys.swapAt(parent, smallest)
             heap.swapAt(parent, smallest)
             parent = smallest
         }

@@ -37,6 +37,8 @@ struct ReorderBuffer {
 }
 
 extension Event: HeapOrdered {
+    var heapKey: HeapKey { HeapKey(primary: timestamp, secondary: sequence) }
+
     static func heapPrecedes(_ a: Event, _ b: Event) -> Bool {
         a.timestamp != b.timestamp ? a.timestamp < b.timestamp : a.sequence < b.sequence
     }

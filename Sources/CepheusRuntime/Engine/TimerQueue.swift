@@ -6,7 +6,7 @@ struct TimerQueue {
         var slot: RuleSlot
         var state: KeyState
 
-        static func heapPrecedes(_ a: Timer, _ b: Timer) -> Bool { a.time < b.time }
+        var heapKey: HeapKey { HeapKey(primary: time, secondary: 0) }
     }
 
     private var heap = BinaryHeap<Timer>()
