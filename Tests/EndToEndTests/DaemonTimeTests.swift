@@ -184,3 +184,52 @@ import Glibc
         #expect(!CLI.read(dir + "/err2").contains("control.jsonl:2"), "the rejected line was read again: \(CLI.read(dir + "/err2"))")
     }
 }
+
+/// A full disk (here: a file-size limit on the daemon) refuses a batch with 503 and
+/// leaves no part of it in the ingest log: later batches that fit are taken and every
+/// acknowledged event is matched, and a restart finds no torn tail.
+@Suite(.serialized) struct DaemonFullDiskTests {
+    @Test func aBatchThatCannotBeWrittenIsRefusedWhole() throws {
+        let dir = CLI.makeTempDirectory()
+        let port = 20_000 + Int((getpid() + 361) % 20_000)
+        _ = system("mkdir -p \(dir)/r")
+        CLI.write("id: never\nkey: user\npattern:\n  - {name: a, where: type == \"NEVER\"}\n", to: dir + "/r/never.yaml")
+        CLI.write("state: {dir: \(dir)/data}\nrules: {paths: [\(dir)/r]}\ncheckpoint: {interval: 1h}\nhttp: {listen: 127.0.0.1:\(port), max_body: 8MiB}\n", to: dir + "/cepheus.yaml")
+        #expect(CLI.run(["gen", "--events", "20000", "--keys", "50", "--output", dir + "/events"]).status == 0)
+        let lines = CLI.read(dir + "/events").split(separator: "\n").map(String.init)
+        // Files may grow to 1 MiB (ulimit -f counts KiB).
+        let daemon = CrashRecoveryTests.spawnShell(
+            "ulimit -f 1024; exec \(CLI.binary) run --config \(dir)/cepheus.yaml > \(dir)/out 2> \(dir)/err")
+        #expect(DaemonTests.waitUntilReady(port: port), "\(CLI.read(dir + "/err"))")
+        var accepted = 0
+        var refused = false
+        for start in stride(from: 0, to: lines.count, by: 2000) {
+            let body = Array(lines[start..<min(start + 2000, lines.count)].joined(separator: "\n").utf8)
+            let response = HTTPTestClient.request(port: port, method: "POST", path: "/v1/events", body: body)
+            if response?.status == 503 {
+                refused = true
+                break
+            }
+            #expect(response?.status == 202)
+            accepted += 2000
+        }
+        #expect(refused, "the log never filled up")
+        // A small batch still fits after the refused one.
+        #expect(DaemonTimeTests.post(Array(lines[0..<5]), port: port) == 202)
+        accepted += 5
+        #expect(DaemonTimeTests.eventually(10) { DaemonTimeTests.metric("cepheus_events_total", port: port) == Double(accepted) },
+                "\(String(describing: DaemonTimeTests.metric("cepheus_events_total", port: port))) of \(accepted): \(CLI.read(dir + "/err"))")
+        kill(daemon, SIGKILL)
+        _ = CrashRecoveryTests.wait(daemon)
+        // The log's tail is whole: a restart (without the limit) cuts nothing off.
+        let restart = CrashRecoveryTests.spawn(["run", "--config", dir + "/cepheus.yaml"], stdoutPath: dir + "/out2", stderrPath: dir + "/err2")
+        defer {
+            kill(restart, SIGTERM)
+            _ = CrashRecoveryTests.wait(restart)
+        }
+        #expect(DaemonTests.waitUntilReady(port: port), "\(CLI.read(dir + "/err2"))")
+        #expect(!CLI.read(dir + "/err2").contains("torn"), "\(CLI.read(dir + "/err2"))")
+        #expect(DaemonTimeTests.eventually(10) { DaemonTimeTests.metric("cepheus_events_total", port: port) == Double(accepted) },
+                "\(String(describing: DaemonTimeTests.metric("cepheus_events_total", port: port))) of \(accepted)")
+    }
+}

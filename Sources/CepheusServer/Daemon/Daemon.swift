@@ -31,6 +31,9 @@ public enum Daemon {
     public static func run(
         config: DaemonConfig, configPath: String? = nil, fromSavepoint: String?, log: @escaping @Sendable (String) -> Void
     ) async throws {
+        // A write past a file-size limit is an error to handle (the batch is refused),
+        // not a signal that kills the daemon.
+        signal(SIGXFSZ, SIG_IGN)
         let coordinator: CheckpointCoordinator
         do {
             coordinator = try CheckpointCoordinator(directory: config.state.dir, retain: config.checkpoint.retain)

@@ -21,6 +21,8 @@ final class IngestSequencer: Sendable {
     struct IngestLogBox: @unchecked Sendable {
         let log: IngestLog
         var lastClock: Int64 = .min
+        /// Set when a failed batch could not be rolled back: nothing more is appended.
+        var broken: String?
     }
 
     /// `sources`: the event sources the daemon runs (their idleness counts from now).
@@ -41,13 +43,27 @@ final class IngestSequencer: Sendable {
         }
         let stamp = processingTime && !sources.isEmpty
         let next = try log.withLock { box in
-            let clock = stamp ? Self.advanceClock(&box) : nil
-            if let clock { try box.log.append(.clock(clock)) }
-            for record in records { try box.log.append(record) }
-            // Every later event is stamped later (the clock is strictly increasing): the
-            // watermark can pass these at once, so their matches are due now.
-            if let clock { try box.log.append(.watermark(clock)) }
-            try box.log.sync()
+            // All or nothing: a batch that cannot be written and synced (a full disk)
+            // leaves no part of it in the log, and its sender is told so (HTTP 503).
+            if let broken = box.broken { throw IngestLog.Failure(broken) }
+            let mark = box.log.mark()
+            do {
+                let clock = stamp ? Self.advanceClock(&box) : nil
+                if let clock { try box.log.append(.clock(clock)) }
+                for record in records { try box.log.append(record) }
+                // Every later event is stamped later (the clock is strictly increasing):
+                // the watermark can pass these at once, so their matches are due now.
+                if let clock { try box.log.append(.watermark(clock)) }
+                try box.log.sync()
+            } catch {
+                do {
+                    try box.log.rollBack(to: mark)
+                } catch {
+                    box.broken = "\(error) (after a failed append; a restart repairs the log's tail)"
+                    throw IngestLog.Failure(box.broken!)
+                }
+                throw error
+            }
             return box.log.nextPosition
         }
         signal.withLock { $0 = next }

@@ -98,6 +98,44 @@ public final class IngestLog {
         do { try FileSystem.syncDirectory(directory) } catch { throw Failure("\(error)") }
     }
 
+    /// Where the log stood before a batch of appends (see `rollBack(to:)`).
+    public struct Mark: Sendable {
+        let nextPosition: Int64
+        let segments: Int
+        let segmentSize: Int
+        let pending: Int
+    }
+
+    /// The log's state now, to roll a failed batch back to.
+    public func mark() -> Mark {
+        Mark(nextPosition: nextPosition, segments: segmentStarts.count, segmentSize: segmentSize, pending: pending.count)
+    }
+
+    /// Undoes every append since `mark` — a batch whose write or sync failed (a full
+    /// disk, say) — so the log holds no part of it and later batches follow the last
+    /// good record: the segment is truncated back, segments opened since are deleted.
+    public func rollBack(to mark: Mark) throws(Failure) {
+        pending.removeSubrange(min(mark.pending, pending.count)...)
+        nextPosition = mark.nextPosition
+        while segmentStarts.count > mark.segments {
+            let start = segmentStarts.removeLast()
+            if descriptor >= 0 { close(descriptor) }
+            descriptor = -1
+            unlink(segmentPath(start))
+        }
+        guard let start = segmentStarts.last else { return }
+        let path = segmentPath(start)
+        if descriptor < 0 {
+            descriptor = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+            guard descriptor >= 0 else { throw Failure("cannot reopen \(path): \(String(cString: strerror(errno)))") }
+        }
+        guard ftruncate(descriptor, off_t(mark.segmentSize)) == 0 else {
+            throw Failure("cannot truncate \(path) back to \(mark.segmentSize) bytes: \(String(cString: strerror(errno)))")
+        }
+        segmentSize = mark.segmentSize
+        _ = fsync(descriptor)
+    }
+
     /// Appends a record (buffered until `sync`) and returns its position.
     @discardableResult
     public func append(_ record: IngestRecord) throws(Failure) -> Int64 {
