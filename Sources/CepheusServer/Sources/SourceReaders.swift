@@ -34,16 +34,25 @@ final class SourceReaders: Service, @unchecked Sendable {
     }
 
     private func loop() {
+        // A batch the log refused (a full disk) is retried before its source is read on:
+        // the follower has moved past those lines, so they must not be dropped.
+        var refused: [Int: [IngestRecord]] = [:]
+        var reported: Set<Int> = []
         while !stopping.withLock({ $0 }) {
             var read = 0
-            for follower in followers {
-                let records = follower.poll()
+            for (index, follower) in followers.enumerated() {
+                let records = refused[index] ?? follower.poll()
                 guard !records.isEmpty else { continue }
                 read += records.count
                 do {
                     _ = try sequencer.append(records)
+                    refused[index] = nil
+                    if reported.remove(index) != nil { log("\(follower.name): the ingest log takes its lines again") }
                 } catch {
-                    log("cannot append \(follower.name) to the ingest log: \(error); retrying")
+                    refused[index] = records
+                    if reported.insert(index).inserted {
+                        log("cannot append \(follower.name) to the ingest log: \(error); retrying every 500 ms, nothing is skipped")
+                    }
                     usleep(500_000)
                 }
             }
