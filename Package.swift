@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "CepheusStateTests", dependencies: ["CepheusState", "CepheusCore"]),
         .testTarget(name: "CepheusServerTests", dependencies: ["CepheusServer", "CepheusRules"]),
         .testTarget(name: "CepheusRuntimeTests", dependencies: ["CepheusRuntime", "CepheusState"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["CepheusCore", "CepheusServer"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["CepheusCore", "CepheusServer", "CepheusState"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -66,27 +66,35 @@ import Testing
     /// checkpoint.
     @Test func perSourceWatermarksSurviveACheckpoint() throws {
         let rules = RuleLoader.parse(yaml: "id: r\nkey: user\npattern:\n  - {name: a, where: type == \"A\"}\n", file: "r.yaml").rules
-        func session() -> ReplaySession {
-            let session = ReplaySession(rules: rules, sourceName: "http", sinks: .init(alert: { _ in }))
-            session.watermarkPerSource = true
-            return session
+        func session() -> ShardedSession {
+            ShardedSession(
+                rules: rules, sourceName: "http", outOfOrderness: 0, timeField: "ts", engines: 2, emit: { _ in { _ in } },
+                afterBatch: { _ in }, diagnostic: { _ in })
         }
         let first = session()
+        first.start()
         first.feedSources(["a.jsonl", "http"])
         first.feed(ArraySlice(Array(#"{"ts":5000,"type":"A","user":"u"}"#.utf8)), source: "a.jsonl", sourceLine: 1)
-        first.feed(ArraySlice(Array(#"{"ts":3000,"type":"A","user":"u"}"#.utf8)))
+        first.feed(ArraySlice(Array(#"{"ts":3000,"type":"A","user":"u"}"#.utf8)), source: "http", sourceLine: 1)
         first.feedIdle(source: "a.jsonl")
         first.processingTime = 42
+        first.sync()
         let store = InMemoryStateStore()
         var batch = StateBatch()
-        _ = try first.writeCheckpoint(into: &batch)
+        _ = try first.writeCheckpoint(into: &batch, drainBytes: .max, drain: { _ in })
         try store.write(batch)
+        first.stop()
 
         let second = session()
         #expect(try second.restore(from: store))
-        #expect(second.watermark.sources == first.watermark.sources)
-        #expect(second.watermark.current == 2_999)
+        let bytes = try #require(try store.get(ReaderCheckpoint.key))
+        let reader = try ReaderCheckpoint.decode(bytes, outOfOrderness: 0)
+        #expect(reader.watermark.sources == [
+            "a.jsonl": .init(maxTimestamp: 5000, idle: true), "http": .init(maxTimestamp: 3000, idle: false),
+        ])
+        #expect(reader.watermark.current == 2_999)
         #expect(second.processingTime == 42)
         #expect(second.linesRead == 4)
+        #expect(second.engines.allSatisfy { $0.watermark == 2_999 })
     }
 }

@@ -1,4 +1,5 @@
 import CepheusCore
+import CepheusState
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -61,6 +62,13 @@ import Glibc
         while kills < 12 && attempts < 60 {
             attempts += 1
             let pid = Self.spawn(durable, stdoutPath: out, stderrPath: err)
+            if kills == 0 {
+                // The first kill waits for a first checkpoint (a loaded machine may start
+                // slowly), so later runs have something to resume from.
+                for _ in 0..<400 where ((try? FileSystem.list(state + "/checkpoints")) ?? []).filter({ $0.hasPrefix("chk-") }).isEmpty {
+                    usleep(50_000)
+                }
+            }
             usleep(UInt32.random(in: 150_000...900_000, using: &generator))
             if kill(pid, SIGKILL) == 0 {
                 let status = Self.wait(pid)

@@ -42,14 +42,6 @@ public final class ReplaySession {
     private var batch: LineBatch?
     private var assigner: ParseAssigner?
     private static let batchLines = 2048
-    /// The daemon: one watermark per source (an event's source name, `http` for the
-    /// session's own), the minimum over the active ones winning, instead of one for the
-    /// whole input (replay).
-    public var watermarkPerSource = false
-    /// Processing-time mode (the daemon's `time.mode: processing`): every event's time
-    /// is this, the ingest clock recorded in the log, instead of its time field.
-    public var processingTime: Int64?
-
     /// A session on `workers` engines; with more than one, (rule, key) states are
     /// sharded by key group over worker threads and the alerts are the same set.
     public init(
@@ -188,7 +180,7 @@ public final class ReplaySession {
             appendToBatch { $0.append(bytes, parser: parser) }
             return
         }
-        switch decoder.decode(bytes, sequence: line, idSource: source, idLine: source == nil ? line : sourceLine, processingTime: processingTime) {
+        switch decoder.decode(bytes, sequence: line, idSource: source, idLine: source == nil ? line : sourceLine) {
         case .blank:
             break
         case .rejected(let reason):
@@ -212,9 +204,7 @@ public final class ReplaySession {
                 return
             }
             consume(.event(event))
-            let advanced = watermarkPerSource
-                ? watermark.observe(timestamp, source: source ?? decoder.sourceName) : watermark.observe(timestamp)
-            if let advanced { consume(.watermark(advanced)) }
+            if let advanced = watermark.observe(timestamp) { consume(.watermark(advanced)) }
         }
     }
 
@@ -223,21 +213,6 @@ public final class ReplaySession {
     public func feedWatermark(_ time: Int64) {
         line += 1
         if let advanced = watermark.advance(to: time) { consume(.watermark(advanced)) }
-    }
-
-    /// `source` has been idle for `time.idle_timeout` (a record of the daemon's ingest
-    /// log): it stops holding the watermark back. Counts as one record of the input.
-    /// One worker only.
-    public func feedIdle(source: String) {
-        line += 1
-        if let advanced = watermark.markIdle(source) { consume(.watermark(advanced)) }
-    }
-
-    /// The sources of the input from here on (a record of the daemon's ingest log at
-    /// each start; see `WatermarkTracker.declare`). Counts as one record of the input.
-    public func feedSources(_ names: [String]) {
-        line += 1
-        if let advanced = watermark.declare(sources: names) { consume(.watermark(advanced)) }
     }
 
     /// Ends the input: the watermark jumps to +infinity (and the workers stop).

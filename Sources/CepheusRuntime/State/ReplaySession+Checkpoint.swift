@@ -11,7 +11,7 @@ extension ReplaySession {
         part: RuntimeEngine.CheckpointPart = .whole
     ) rethrows -> RuntimeEngine.CheckpointWrite {
         precondition(engine != nil, "checkpoints need a single-worker session")
-        let reader = ReaderCheckpoint(line: line, counters: readerCounters, watermark: watermark, processingTime: processingTime)
+        let reader = ReaderCheckpoint(line: line, counters: readerCounters, watermark: watermark, processingTime: nil)
         if case .statesOnly = part {} else { batch.put(Self.metadataKey, reader.encoded()) }
         return try engine!.writeCheckpoint(into: &batch, drainBytes: drainBytes, drain: drain, part: part)
     }
@@ -26,7 +26,6 @@ extension ReplaySession {
         line = reader.line
         readerCounters = reader.counters
         watermark = reader.watermark
-        processingTime = reader.processingTime
         let shard = engine!.shard
         let owns: (Int) -> Bool = { group in shard.map { group % $0.count == $0.index } ?? true }
         guard try engine!.restore(from: store, owns: owns) else { throw StateStoreError("the store has replay metadata but no engine state") }

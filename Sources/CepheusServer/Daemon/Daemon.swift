@@ -152,13 +152,11 @@ public enum Daemon {
             let at = taken[control] ?? (0, 0)
             followers.append(LineFollower(file: control, name: control, kind: .control, offset: at.offset, line: at.line, report: log))
         }
-        let shards = [
-            DaemonShard(
-                index: 0, session: session, logDirectory: config.state.dir + "/log", position: position, sourcePositions: consumed,
-                alerts: dispatch, log: log),
-        ]
+        let consumer = LogConsumer(
+            session: session, logDirectory: config.state.dir + "/log", position: position, sourcePositions: consumed, alerts: dispatch,
+            log: log)
         let runtime = DaemonRuntime(
-            shards: shards, coordinator: coordinator, sequencer: sequencer, position: position, interval: config.checkpoint.interval,
+            consumer: consumer, coordinator: coordinator, sequencer: sequencer, position: position, interval: config.checkpoint.interval,
             retain: config.checkpoint.retain, metrics: metrics, log: log)
         log("matching on \(workers) worker(s)")
         runtime.start()

@@ -11,14 +11,14 @@ import Musl
 import Darwin
 #endif
 
-/// The daemon's matching side: `DaemonShard` consumes the ingest log from the
+/// The daemon's matching side: `LogConsumer` consumes the ingest log from the
 /// checkpointed position (its engines, one per worker, each owning a share of the key
 /// groups), and this coordinator publishes its status and metrics, and every
 /// `checkpoint.interval` — on a savepoint request, and once more when it stops, after
-/// the log is drained — pauses them all at one log position and checkpoints them
-/// together.
+/// the log is drained — pauses it at one log position (the engines drained) and
+/// checkpoints.
 final class DaemonRuntime: @unchecked Sendable {
-    private let shards: [DaemonShard]
+    private let consumer: LogConsumer
     private let coordinator: CheckpointCoordinator
     private let sequencer: IngestSequencer
     private let interval: Double
@@ -33,10 +33,10 @@ final class DaemonRuntime: @unchecked Sendable {
     private let retain: Int
 
     init(
-        shards: [DaemonShard], coordinator: CheckpointCoordinator, sequencer: IngestSequencer, position: Int64, interval: Int64,
+        consumer: LogConsumer, coordinator: CheckpointCoordinator, sequencer: IngestSequencer, position: Int64, interval: Int64,
         retain: Int, metrics: DaemonMetrics, log: @escaping (String) -> Void
     ) {
-        self.shards = shards
+        self.consumer = consumer
         self.metrics = metrics
         self.coordinator = coordinator
         self.sequencer = sequencer
@@ -53,7 +53,7 @@ final class DaemonRuntime: @unchecked Sendable {
     }
 
     func start() {
-        for shard in shards { shard.start() }
+        consumer.start()
         publish()
         let thread = WorkerThread { [self] in self.loop() }
         self.thread = thread
@@ -70,9 +70,8 @@ final class DaemonRuntime: @unchecked Sendable {
     /// Publishes the slowest worker's position (a change is applied once every worker
     /// has passed it) and the rules and watermark (the same in every worker).
     private func publish() {
-        let reports = shards.map(\.report)
-        let position = reports.map(\.position).min() ?? 0
-        status.publish(position: position, rules: reports[0].loadedRules, watermark: reports[0].watermark)
+        let report = consumer.report
+        status.publish(position: report.position, rules: report.loadedRules, watermark: report.watermark)
     }
 
     private func loop() {
@@ -98,13 +97,13 @@ final class DaemonRuntime: @unchecked Sendable {
         // Intake has stopped (the HTTP server and the sources stop first): drain the
         // log to its end, checkpoint, and end the workers.
         checkpoint(at: sequencer.nextPosition, resume: false)
-        for shard in shards { shard.exit() }
+        consumer.exit()
         publish()
         publishMetrics()
     }
 
     private func publishMetrics() {
-        let report = shards[0].report
+        let report = consumer.report
         metrics.publish(counters: report.counters, rules: report.rules, watermark: report.watermark == .min ? nil : report.watermark)
     }
 
@@ -128,15 +127,15 @@ final class DaemonRuntime: @unchecked Sendable {
     /// reached), checkpoints them together, and lets them go on (unless `resume` is
     /// false: the final checkpoint).
     private func checkpoint(force: Bool = false, at target: Int64? = nil, resume: Bool = true) {
-        let position = target ?? shards.map(\.position).max() ?? 0
+        let position = target ?? consumer.position
         if !force, let last = checkpointPositions.last, last == position, coordinator.completed > 0, resume { return }
-        for shard in shards { shard.pause(at: position) }
-        defer { if resume { for shard in shards { shard.resume() } } }
+        consumer.pause(at: position)
+        defer { if resume { consumer.resume() } }
         // Workers reach the position once their alerts are in the outbox. A final
         // checkpoint waits at most 8 s (SIGTERM must end within 10 s; without it the
         // restart re-reads the log from the previous checkpoint: nothing is lost).
         let deadline = CheckpointCoordinator.monotonicSeconds() + (resume ? 60 : 8)
-        while !shards.allSatisfy(\.isPaused) {
+        while !consumer.isPaused {
             if CheckpointCoordinator.monotonicSeconds() > deadline {
                 log("checkpoint skipped: the workers did not reach ingest-log position \(position) in time (is the outbox writable?)")
                 return
@@ -146,17 +145,16 @@ final class DaemonRuntime: @unchecked Sendable {
         if let last = checkpointPositions.last, last == position, coordinator.completed > 0, !force { return }
         let committed = coordinator.checkpoint(
             write: { batch, drain in
-                let shard = shards[0]
-                let written = try shard.session.writeCheckpoint(into: &batch, drainBytes: CheckpointCoordinator.drainBytes, drain: drain)
-                var manifest = shard.session.manifest(position: position, written: written)
-                for (name, at) in shard.sourcePositions.sorted(by: { $0.key < $1.key }) {
+                let written = try consumer.session.writeCheckpoint(into: &batch, drainBytes: CheckpointCoordinator.drainBytes, drain: drain)
+                var manifest = consumer.session.manifest(position: position, written: written)
+                for (name, at) in consumer.sourcePositions.sorted(by: { $0.key < $1.key }) {
                     manifest.sources.append(CheckpointManifest.SourcePosition(name: name, offset: at.offset, line: at.line))
                 }
                 return manifest
             },
             report: log, onFailure: {})
         guard committed != nil else { return }
-        for shard in shards { shard.session.checkpointCommitted() }
+        consumer.session.checkpointCommitted()
         metrics.checkpointed(seconds: coordinator.lastDuration)
         checkpointPositions.append(position)
         if checkpointPositions.count > retain { checkpointPositions.removeFirst(checkpointPositions.count - retain) }

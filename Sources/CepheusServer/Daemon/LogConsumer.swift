@@ -17,8 +17,7 @@ import Darwin
 /// owning a share of the key groups, so alerts are the same set for any worker count).
 /// The engines hand their alerts to the outbox (`AlertDispatch`) after each batch. The
 /// coordinator (`DaemonRuntime`) pauses it at a log position to checkpoint.
-final class DaemonShard: @unchecked Sendable {
-    let index: Int
+final class LogConsumer: @unchecked Sendable {
     let session: ShardedSession
     private let reader: IngestLogReader
     private let alerts: AlertDispatch
@@ -53,10 +52,9 @@ final class DaemonShard: @unchecked Sendable {
     private let published: Mutex<Report>
 
     init(
-        index: Int, session: ShardedSession, logDirectory: String, position: Int64,
+        session: ShardedSession, logDirectory: String, position: Int64,
         sourcePositions: [String: (offset: Int64, line: Int64)], alerts: AlertDispatch, log: @escaping (String) -> Void
     ) {
-        self.index = index
         self.session = session
         self.reader = IngestLogReader(directory: logDirectory, position: position)
         self.sourcePositions = sourcePositions
@@ -122,7 +120,7 @@ final class DaemonShard: @unchecked Sendable {
             do {
                 records = try reader.next(limit: limit)
             } catch {
-                log("error: \(error); worker \(index) stops reading the log")
+                log("error: \(error); the runtime stops reading the log")
                 control.withLock { $0.exit = true }
                 break
             }
