@@ -71,25 +71,8 @@ public final class ReplaySession {
     /// The run's counters: the reader's (events, late, rejected) and the engines'.
     public var counters: RuntimeCounters {
         // With workers, worker 0 counted what the reader counts here without them.
-        var total = summaries?.first?.reader ?? readerCounters
         let engines: [RuntimeCounters] = engine.map { [$0.counters] } ?? summaries?.map(\.counters) ?? []
-        for (index, counters) in engines.enumerated() {
-            total.keySkipped += counters.keySkipped
-            total.throttled += counters.throttled
-            total.alerts += counters.alerts
-            total.partialMatchesDiscarded += counters.partialMatchesDiscarded
-            total.partialMatchesDropped += counters.partialMatchesDropped
-            total.typeErrors += counters.typeErrors
-            total.statesSpilled += counters.statesSpilled
-            total.statesLoaded += counters.statesLoaded
-            total.keysExpired += counters.keysExpired
-            if index == 0 {
-                // Every engine applies every control record; count them once.
-                total.controlApplied += counters.controlApplied
-                total.controlRejected += counters.controlRejected
-            }
-        }
-        return total
+        return RuntimeCounters.combining(reader: summaries?.first?.reader ?? readerCounters, engines: engines)
     }
 
     /// Per-rule statistics, summed over workers.

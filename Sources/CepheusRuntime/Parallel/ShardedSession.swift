@@ -209,25 +209,7 @@ public final class ShardedSession: @unchecked Sendable {
     /// The run's counters: the reader's with the engines' (every engine applies every
     /// control record: engine 0's count).
     public var counters: RuntimeCounters {
-        let all = snapshots.withLock { $0 }
-        var total = readerCountersSnapshot
-        for (index, snapshot) in all.enumerated() {
-            let counters = snapshot.counters
-            total.keySkipped += counters.keySkipped
-            total.throttled += counters.throttled
-            total.alerts += counters.alerts
-            total.partialMatchesDiscarded += counters.partialMatchesDiscarded
-            total.partialMatchesDropped += counters.partialMatchesDropped
-            total.typeErrors += counters.typeErrors
-            total.statesSpilled += counters.statesSpilled
-            total.statesLoaded += counters.statesLoaded
-            total.keysExpired += counters.keysExpired
-            if index == 0 {
-                total.controlApplied += counters.controlApplied
-                total.controlRejected += counters.controlRejected
-            }
-        }
-        return total
+        RuntimeCounters.combining(reader: readerCountersSnapshot, engines: snapshots.withLock { $0.map(\.counters) })
     }
 
     private let readerShared = Mutex(RuntimeCounters())
@@ -299,12 +281,7 @@ public final class ShardedSession: @unchecked Sendable {
         var written = RuntimeEngine.CheckpointWrite()
         for (index, engine) in engines.enumerated() {
             let part: RuntimeEngine.CheckpointPart = engines.count == 1 ? .whole : index == 0 ? .wholeRecording(total) : .statesOnly
-            let share = try engine.writeCheckpoint(into: &batch, drainBytes: drainBytes, drain: drain, part: part)
-            written.statesWritten += share.statesWritten
-            written.statesDeleted += share.statesDeleted
-            written.bytes += share.bytes
-            written.keys += share.keys
-            written.partialMatches += share.partialMatches
+            written.add(try engine.writeCheckpoint(into: &batch, drainBytes: drainBytes, drain: drain, part: part))
         }
         return written
     }

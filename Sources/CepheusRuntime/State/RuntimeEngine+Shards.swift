@@ -97,3 +97,39 @@ extension RuntimeCounters {
         return sum
     }
 }
+
+extension RuntimeCounters {
+    /// A run's counters: the reader's (events, late, rejected, control records it could
+    /// not parse) with every engine's. Every engine applies every control record: the
+    /// first one's count of them is taken.
+    static func combining(reader: RuntimeCounters, engines: [RuntimeCounters]) -> RuntimeCounters {
+        var total = reader
+        for (index, counters) in engines.enumerated() {
+            total.keySkipped += counters.keySkipped
+            total.throttled += counters.throttled
+            total.alerts += counters.alerts
+            total.partialMatchesDiscarded += counters.partialMatchesDiscarded
+            total.partialMatchesDropped += counters.partialMatchesDropped
+            total.typeErrors += counters.typeErrors
+            total.statesSpilled += counters.statesSpilled
+            total.statesLoaded += counters.statesLoaded
+            total.keysExpired += counters.keysExpired
+            if index == 0 {
+                total.controlApplied += counters.controlApplied
+                total.controlRejected += counters.controlRejected
+            }
+        }
+        return total
+    }
+}
+
+extension RuntimeEngine.CheckpointWrite {
+    /// Adds another engine's share.
+    mutating func add(_ share: RuntimeEngine.CheckpointWrite) {
+        statesWritten += share.statesWritten
+        statesDeleted += share.statesDeleted
+        bytes += share.bytes
+        keys += share.keys
+        partialMatches += share.partialMatches
+    }
+}
