@@ -77,9 +77,11 @@ import Testing
             if !expected.isEmpty { casesWithMatches += 1 }
             #expect(expected == actual, Self.failureMessage(pattern, letters, expected, actual))
         }
-        // The generator must produce matches often, or the property says little.
-        // (Only over a full run: a `.fixedSeed` run checks a single case.)
-        #expect(cases < 100 || casesWithMatches * 4 >= cases)
+        // The generator must produce matches often, or the property says little. About
+        // a quarter of random cases match, so the bound is an eighth: a quarter failed
+        // now and then on an unlucky seed. (Only over a full run: a `.fixedSeed` run
+        // checks a single case.)
+        #expect(cases < 100 || casesWithMatches * 8 >= cases, "\(casesWithMatches) of \(cases) cases matched")
     }
 
     /// Three-step patterns with an optional middle step most of the time, on a 2-letter

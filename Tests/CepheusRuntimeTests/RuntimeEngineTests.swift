@@ -318,8 +318,10 @@ import Testing
     /// rules.md section 6: a control record applies to the events read before it that
     /// still wait for the watermark. With workers those were routed by the old rules,
     /// so every worker must still see them under the new ones (and count key skips as
-    /// one engine does).
-    @Test func controlRecordsReachEventsStillWaitingWithAnyWorkerCount() {
+    /// one engine does). At line 1500 the waiting events are all in the first batch of
+    /// 2048 lines; at 2100 they straddle two batches.
+    @Test(arguments: [1500, 2100])
+    func controlRecordsReachEventsStillWaitingWithAnyWorkerCount(upsertAt: Int) {
         let yaml = """
             id: by-user
             key: user
@@ -339,11 +341,11 @@ import Testing
             let card = i % 4 == 0 ? "" : #","card":"c\#(i % 29)""#
             let device = i % 7 == 0 ? "" : #","device":"d\#(i % 31)""#
             lines.append(#"{"ts":\#(i * 10),"t":"\#(t)","user":"u\#(i % 37)"\#(card)\#(device)}"#)
-            if i == 1500 {
+            if i == upsertAt {
                 // A new rule keyed by a field the start rules never routed by.
                 lines.append(#"{"$control":{"op":"upsert","yaml":"id: by-device\nkey: device\npattern:\n  - {name: a, where: t == \"a\"}\n  - {name: b, where: t == \"c\"}\n"}}"#)
             }
-            if i == 2500 { lines.append(#"{"$control":{"op":"delete","id":"by-card"}}"#) }
+            if i == upsertAt + 1000 { lines.append(#"{"$control":{"op":"delete","id":"by-card"}}"#) }
         }
         func replay(workers: Int) -> (Set<String>, RuntimeCounters) {
             let loaded = RuleLoader.parse(yaml: yaml, file: "t.yaml")
@@ -358,7 +360,7 @@ import Testing
         let (one, c1) = replay(workers: 1)
         // The new rule also matched events read before its control record.
         let earlyDevice = one.compactMap { try? JSONReader.parse($0) }.filter {
-            $0[field: "rule"] == .string("by-device") && ($0[field: "start"]?.doubleValue ?? .infinity) < 15_000
+            $0[field: "rule"] == .string("by-device") && ($0[field: "start"]?.doubleValue ?? .infinity) < Double(upsertAt * 10)
         }
         #expect(!earlyDevice.isEmpty)
         #expect(c1.keySkipped > 500)

@@ -50,6 +50,15 @@ public struct FlinkPriorityQueue: Sendable {
         }
     }
 
+    /// Moves the elements out (in heap order), leaving the queue empty on `spare`'s
+    /// storage; `spare` must be empty.
+    mutating func takeElements(reusing spare: inout [Element]) -> [Element] {
+        var taken = spare
+        spare = []
+        swap(&taken, &elements)
+        return taken
+    }
+
     /// Java's `poll`.
     public mutating func poll() -> Element? {
         guard !elements.isEmpty else { return nil }

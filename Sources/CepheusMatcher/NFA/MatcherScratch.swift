@@ -8,6 +8,8 @@ public final class MatcherScratch {
     var next: [ComputationState] = []
     var edges: [TransitionEdge] = []
     var retained: [ComputationState] = []
+    /// The partial matches `process` is stepping (moved out of the key's queue).
+    var pending: [ComputationState] = []
     var stack: [Int] = []
     var spareQueue = FlinkPriorityQueue()
     var potentialMatches = FlinkPriorityQueue()

@@ -67,7 +67,11 @@ public final class PatternMatcher: Sendable {
         var shared = conditions
 
         stats.steps += state.partialMatches.count
-        for computation in state.partialMatches.elements {
+        // The partial matches are moved out and taken one by one, in queue order: none
+        // is copied (a Dewey number may hold a reference-counted digit array).
+        var pending = state.partialMatches.takeElements(reusing: &scratch.pending)
+        pending.reverse()
+        while let computation = pending.popLast() {
             computeNextStates(
                 &state.buffer, computation, event: event, eventKey: eventKey, key: key, shared: &shared, stats: &stats,
                 into: &scratch.next, edges: &scratch.edges, stack: &scratch.stack, loader: scratch.loader)
@@ -108,6 +112,7 @@ public final class PatternMatcher: Sendable {
         }
         scratch.next.clear()
         scratch.retained.clear()
+        if pending.capacity <= 4096 { swap(&pending, &scratch.pending) }
 
         if skip != .noSkip {
             processMatchesAccordingToSkipStrategy(&state, potentialMatches, &newPartialMatches, results: &results)

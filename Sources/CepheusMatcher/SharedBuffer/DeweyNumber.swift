@@ -11,22 +11,25 @@ import Darwin
 ///
 /// Stored as a prefix (every digit but the last) and the last digit apart: `increase`,
 /// the commonest operation, changes only the last digit and never copies the prefix.
-/// The first three prefix digits are inline; only longer numbers (partial matches that
-/// took more than three events) keep the rest of the prefix in an array, which
-/// `addStage` extends. So the usual short versions allocate and retain nothing.
+/// The first seven prefix digits are inline (a partial match adds a digit per pattern
+/// stage it passes, so `times: 5+` then a step needs about eight); only longer numbers
+/// keep the rest of the prefix in an array, which `addStage` extends. So the usual
+/// versions allocate and retain nothing, and compare without a call.
 public struct DeweyNumber: Hashable, Sendable {
-    private var p0: Int32 = 0
-    private var p1: Int32 = 0
-    private var p2: Int32 = 0
-    /// Prefix digits from the fourth on; `nil` while the prefix has at most three.
+    private typealias Inline = (Int32, Int32, Int32, Int32, Int32, Int32, Int32)
+    private static let inlineDigits = 7
+
+    /// Prefix digits 0..<7 (unused ones stay 0, so synthesized equality holds).
+    private var inline: Inline = (0, 0, 0, 0, 0, 0, 0)
+    /// Prefix digits from the eighth on; `nil` while the prefix has at most seven.
     private var spill: [Int32]?
     /// The last digit.
     private var last: Int32
-    public private(set) var count: Int
+    private var digitCount: Int32
 
     public init(_ start: Int32) {
         last = start
-        count = 1
+        digitCount = 1
     }
 
     /// `1`, the version of a fresh start state.
@@ -42,6 +45,16 @@ public struct DeweyNumber: Hashable, Sendable {
         }
     }
 
+    public static func == (a: DeweyNumber, b: DeweyNumber) -> Bool {
+        a.digitCount == b.digitCount && a.last == b.last && a.samePrefix(b, Int(a.digitCount) - 1)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        for index in 0..<count { hasher.combine(self[index]) }
+    }
+
+    public var count: Int { Int(digitCount) }
+
     /// The digits, in order.
     public var digits: [Int32] { (0..<count).map { self[$0] } }
 
@@ -51,26 +64,24 @@ public struct DeweyNumber: Hashable, Sendable {
 
     @inline(__always)
     private func prefixDigit(_ index: Int) -> Int32 {
-        switch index {
-        case 0: return p0
-        case 1: return p1
-        case 2: return p2
-        default: return spill![index - 3]
+        if index < Self.inlineDigits {
+            return withUnsafeBytes(of: inline) { $0.load(fromByteOffset: index &* 4, as: Int32.self) }
         }
+        return spill![index - Self.inlineDigits]
     }
 
     /// Moves the last digit to the end of the prefix (the caller sets a new last digit).
     private mutating func pushLastIntoPrefix() {
-        switch count - 1 {
-        case 0: p0 = last
-        case 1: p1 = last
-        case 2: p2 = last
-        default:
+        let index = count - 1
+        if index < Self.inlineDigits {
+            let digit = last
+            withUnsafeMutableBytes(of: &inline) { $0.storeBytes(of: digit, toByteOffset: index &* 4, as: Int32.self) }
+        } else {
             if spill == nil { spill = [] }
             spill!.append(last)
         }
         last = 0
-        count += 1
+        digitCount += 1
     }
 
     /// `self` may follow an edge written with version `other`: `other` is a prefix of
@@ -91,14 +102,25 @@ public struct DeweyNumber: Hashable, Sendable {
     /// inline digits compared directly, the rest as one block of memory.
     @inline(__always)
     private func samePrefix(_ other: DeweyNumber, _ length: Int) -> Bool {
-        if length > 0 && p0 != other.p0 { return false }
-        if length > 1 && p1 != other.p1 { return false }
-        if length > 2 && p2 != other.p2 { return false }
-        if length <= 3 { return true }
+        let inlineLength = min(length, Self.inlineDigits)
+        let inlineEqual = withUnsafeBytes(of: inline) { mine in
+            withUnsafeBytes(of: other.inline) { theirs in
+                var index = 0
+                while index < inlineLength {
+                    if mine.load(fromByteOffset: index &* 4, as: Int32.self) != theirs.load(fromByteOffset: index &* 4, as: Int32.self) {
+                        return false
+                    }
+                    index &+= 1
+                }
+                return true
+            }
+        }
+        if !inlineEqual { return false }
+        if length <= Self.inlineDigits { return true }
         return spill!.withUnsafeBufferPointer { mine in
             other.spill!.withUnsafeBufferPointer { theirs in
                 mine.baseAddress! == theirs.baseAddress!
-                    || memcmp(mine.baseAddress!, theirs.baseAddress!, (length - 3) * MemoryLayout<Int32>.stride) == 0
+                    || memcmp(mine.baseAddress!, theirs.baseAddress!, (length - Self.inlineDigits) * MemoryLayout<Int32>.stride) == 0
             }
         }
     }

@@ -24,7 +24,6 @@ struct BinaryHeap<Element: HeapOrdered> {
     private var keys: [HeapKey] = []
 
     var count: Int { heap.count }
-    var first: Element? { heap.first }
     /// The elements in heap (not sorted) order.
     var elements: [Element] { heap }
 
@@ -60,15 +59,22 @@ struct BinaryHeap<Element: HeapOrdered> {
         }
     }
 
-    /// Removes and returns the first element if `isDue` says so.
-    mutating func popFirst(if isDue: (Element) -> Bool) -> Element? {
-        guard let first = heap.first, isDue(first) else { return nil }
-        let last = heap.removeLast()
-        let lastKey = keys.removeLast()
-        if heap.isEmpty { return first }
-        heap[0] = last
-        keys[0] = lastKey
-        siftDown(from: 0)
+    /// The first element's key, read without touching the element.
+    var firstKey: HeapKey? { keys.first }
+
+    /// Removes and returns the first element if its key is due (`isDue`). The element
+    /// is moved out, never copied: no reference counting on the way.
+    @inline(__always)
+    mutating func popFirst(ifKey isDue: (HeapKey) -> Bool) -> Element? {
+        guard let key = keys.first, isDue(key) else { return nil }
+        let last = heap.count - 1
+        if last > 0 {
+            heap.swapAt(0, last)
+            keys.swapAt(0, last)
+        }
+        let first = heap.removeLast()
+        keys.removeLast()
+        if last > 1 { siftDown(from: 0) }
         return first
     }
 

@@ -20,6 +20,6 @@ struct TimerQueue {
 
     /// The earliest timer if it is due at `time`.
     mutating func popFirst(through time: Int64) -> Timer? {
-        heap.popFirst { $0.time <= time }
+        heap.popFirst { $0.primary <= time }
     }
 }

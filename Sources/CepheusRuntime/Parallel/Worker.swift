@@ -18,15 +18,12 @@ struct Worker {
     /// with the rules at start no longer hold and every event goes to every engine
     /// (which then filters by key group itself, as without routing).
     private var broadcast = false
-    /// Until then: every on-time event not yet released by the watermark, wherever it
-    /// is routed (batch number, line offset, time). A control record applies to them
-    /// too (rules.md section 6), so at the first one each worker takes those it was not
-    /// routed.
-    private var unreleased = FIFOQueue<(batch: Int, offset: Int, timestamp: Int64)>()
-    /// The batches `unreleased` points into, from number `firstRecentBatch` on.
-    private var recentBatches: [ParsedBatch] = []
-    private var firstRecentBatch = 0
-    private var batchesSequenced = 0
+    /// Until then: the batches that may hold an on-time event not yet released by the
+    /// watermark, wherever it is routed, with the latest on-time timestamp of each. A
+    /// control record applies to those events too (rules.md section 6), so at the first
+    /// one each worker takes those it was not routed. Tracked per batch, not per event:
+    /// walking a batch costs nothing for the events a worker does not own.
+    private var recentBatches: [(batch: ParsedBatch, latest: Int64)] = []
     private var output = WorkerPool.Output()
     /// The engine reports into it; its contents move into each batch's output.
     private let sink = AlertCollector()
@@ -86,9 +83,8 @@ struct Worker {
     /// Walks `batch` in input order once every share of it is parsed.
     private mutating func sequence(_ batch: ParsedBatch) {
         batch.waitUntilParsed()
-        let batchNumber = batchesSequenced
-        batchesSequenced += 1
-        if !broadcast { recentBatches.append(batch) }
+        if !broadcast { recentBatches.append((batch, .min)) }
+        var latest = Int64.min
         let reports = index == 0
         let bit: UInt64 = 1 << UInt64(index)
         let firstLine = batch.lines.firstLine
@@ -108,10 +104,9 @@ struct Worker {
                 if summary.owners & bit != 0, case .event(let event, _, _) = batch[offset] {
                     engine.consume(.event(event))
                 }
-                unreleased.append((batchNumber, offset, summary.timestamp))
+                if summary.timestamp > latest { latest = summary.timestamp }
                 if let advanced = watermark.observe(summary.timestamp) {
                     engine.consume(.watermark(advanced))
-                    forgetReleased()
                 }
                 continue
             }
@@ -125,7 +120,10 @@ struct Worker {
                     output.rejected.append((line, reason, batch.lines.line(offset)))
                 }
             case .control(let value):
-                if !broadcast { startBroadcasting() }
+                if !broadcast {
+                    recentBatches[recentBatches.count - 1].latest = latest
+                    startBroadcasting(currentOffset: offset)
+                }
                 let position = RecordPosition(source: sourceName, line: line)
                 switch ControlRecord.parse(value) {
                 case .success(let record):
@@ -154,40 +152,40 @@ struct Worker {
                 }
             }
         }
+        if !broadcast {
+            recentBatches[recentBatches.count - 1].latest = latest
+            forgetReleased()
+        }
     }
 
-    /// Drops what the watermark released from `unreleased` (from the front: entries are
-    /// in arrival order, so a straggler may wait a little longer), and batches no entry
-    /// points into any more.
+    /// Drops the batches before the current one whose on-time events the watermark has
+    /// all released (from the front: a batch behind a straggler waits a little longer).
     private mutating func forgetReleased() {
         let released = watermark.current
-        while let front = unreleased.first, front.timestamp <= released {
-            unreleased.removeFirst()
-        }
-        let oldest = unreleased.first?.batch ?? batchesSequenced - 1
-        if oldest > firstRecentBatch {
-            recentBatches.removeFirst(min(oldest - firstRecentBatch, recentBatches.count))
-            firstRecentBatch = oldest
-        }
+        var drop = 0
+        while drop < recentBatches.count - 1 && recentBatches[drop].latest <= released { drop += 1 }
+        if drop > 0 { recentBatches.removeFirst(drop) }
     }
 
     /// At the first control record: from now on every engine takes every event. Events
     /// read before it and still waiting for the watermark are matched under the new
     /// rules too, so this worker takes those it was not routed, and key skips are
     /// counted at dispatch again (worker 0 gives back what routing counted for them).
-    private mutating func startBroadcasting() {
+    private mutating func startBroadcasting(currentOffset: Int) {
         broadcast = true
         let bit: UInt64 = 1 << UInt64(index)
         let released = watermark.current
-        for entry in unreleased.elements where entry.timestamp > released {
-            let batch = recentBatches[entry.batch - firstRecentBatch]
-            guard let summary = batch.eventSummary(entry.offset) else { continue }
-            if index == 0 { reader.keySkipped -= summary.keySkipped }
-            if summary.owners & bit == 0, case .event(let event, _, _) = batch[entry.offset] {
-                engine.consume(.event(event))
+        for (position, entry) in recentBatches.enumerated() {
+            // The batch being sequenced counts only up to the control record.
+            let end = position == recentBatches.count - 1 ? currentOffset : entry.batch.count
+            for offset in 0..<end {
+                guard let summary = entry.batch.eventSummary(offset), summary.timestamp > released else { continue }
+                if index == 0 { reader.keySkipped -= summary.keySkipped }
+                if summary.owners & bit == 0, case .event(let event, _, _) = entry.batch[offset] {
+                    engine.consume(.event(event))
+                }
             }
         }
-        unreleased.removeAll()
         recentBatches = []
         engine.keySkipsCountedUpstream = false
         engine.slotsMatchRouting = false
