@@ -30,14 +30,7 @@ struct BinaryHeap<Element: HeapOrdered> {
     mutating func insert(_ element: Element) {
         keys.append(element.heapKey)
         heap.append(element)
-        var child = heap.count - 1
-        while child > 0 {
-            let parent = (child - 1) >> 1
-            guard keys[child] < keys[parent] else { break }
-            keys.swapAt(child, parent)
-            heap.swapAt(child, parent)
-            child = parent
-        }
+        siftUp(from: heap.count - 1)
     }
 
     /// Removes every element `predicate` accepts and restores the heap order.
@@ -69,7 +62,12 @@ struct BinaryHeap<Element: HeapOrdered> {
         guard let key = keys.first, isDue(key) else { return nil }
         let last = heap.count - 1
         if last > 0 {
-            heap.swapAt(0, last)
+            heap.withUnsafeMutableBufferPointer { elements in
+                let base = elements.baseAddress!
+                let first = base.move()
+                base.moveInitialize(from: base + last, count: 1)
+                (base + last).initialize(to: first)
+            }
             keys.swapAt(0, last)
         }
         let first = heap.removeLast()
@@ -78,20 +76,56 @@ struct BinaryHeap<Element: HeapOrdered> {
         return first
     }
 
-    /// Moves the element at `index` down until neither child precedes it.
-    @inline(__always)
+    /// Moves the element at `index` up to its place: a hole travels up and the
+    /// element is moved once into it (swapping would copy, retaining and releasing).
+    private mutating func siftUp(from index: Int) {
+        keys.withUnsafeMutableBufferPointer { keys in
+            heap.withUnsafeMutableBufferPointer { elements in
+                let base = elements.baseAddress!
+                let key = keys[index]
+                var hole = index
+                guard hole > 0, key < keys[(hole - 1) >> 1] else { return }
+                let moving = (base + hole).move()
+                while hole > 0 {
+                    let parent = (hole - 1) >> 1
+                    guard key < keys[parent] else { break }
+                    (base + hole).moveInitialize(from: base + parent, count: 1)
+                    keys[hole] = keys[parent]
+                    hole = parent
+                }
+                (base + hole).initialize(to: moving)
+                keys[hole] = key
+            }
+        }
+    }
+
+    /// Moves the element at `index` down until neither child precedes it (a hole
+    /// travels down, as in `siftUp`).
     private mutating func siftDown(from index: Int) {
-        var parent = index
         let n = heap.count
-        while true {
-            let left = 2 * parent + 1
-            if left >= n { break }
-            var smallest = left
-            if left + 1 < n && keys[left + 1] < keys[left] { smallest = left + 1 }
-            guard keys[smallest] < keys[parent] else { break }
-            keys.swapAt(parent, smallest)
-            heap.swapAt(parent, smallest)
-            parent = smallest
+        keys.withUnsafeMutableBufferPointer { keys in
+            heap.withUnsafeMutableBufferPointer { elements in
+                let base = elements.baseAddress!
+                let key = keys[index]
+                var hole = index
+                func smallerChild(_ parent: Int) -> Int? {
+                    let left = 2 * parent + 1
+                    if left >= n { return nil }
+                    let smallest = left + 1 < n && keys[left + 1] < keys[left] ? left + 1 : left
+                    return keys[smallest] < key ? smallest : nil
+                }
+                guard var child = smallerChild(hole) else { return }
+                let moving = (base + hole).move()
+                while true {
+                    (base + hole).moveInitialize(from: base + child, count: 1)
+                    keys[hole] = keys[child]
+                    hole = child
+                    guard let next = smallerChild(hole) else { break }
+                    child = next
+                }
+                (base + hole).initialize(to: moving)
+                keys[hole] = key
+            }
         }
     }
 }

@@ -33,6 +33,14 @@ struct ReorderBuffer {
         }
     }
 
+    /// Whether an event is at or before `time` (what `popFirst` would release).
+    @inline(__always)
+    func hasDue(through time: Int64) -> Bool {
+        if let first = runKeys.first, first.primary <= time { return true }
+        if let first = heap.firstKey, first.primary <= time { return true }
+        return false
+    }
+
     /// The earliest event if its timestamp is at or before `time`.
     @inline(__always)
     mutating func popFirst(through time: Int64) -> Event? {

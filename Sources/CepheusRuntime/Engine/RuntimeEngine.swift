@@ -105,6 +105,7 @@ public final class RuntimeEngine {
             reorderBuffer.insert(event)
         case .control(let control, let position):
             apply(control, at: position)
+            syncMatcherCounters()
         case .watermark(let time):
             advance(to: time)
         }
@@ -116,6 +117,13 @@ public final class RuntimeEngine {
     private func advance(to time: Int64) {
         guard time > watermark else { return }
         watermark = time
+        // Most advances release nothing (the watermark moves with almost every event):
+        // those cost three comparisons.
+        if !reorderBuffer.hasDue(through: time) && !timers.hasDue(through: time)
+            && (spilledTimerMin.map { $0 > time } ?? true)
+        {
+            return
+        }
         if dispatchLatency != nil {
             while let next = reorderBuffer.popFirst(through: time) {
                 let started = MonotonicClock.nanoseconds()

@@ -18,6 +18,10 @@ struct TimerQueue {
     /// Drops the timers of states spilled to the store (their wake-ups are stored).
     mutating func removeEvicted() { heap.removeAll { $0.state.evicted } }
 
+    /// Whether a timer is due at `time`.
+    @inline(__always)
+    func hasDue(through time: Int64) -> Bool { heap.firstKey.map { $0.primary <= time } ?? false }
+
     /// The earliest timer if it is due at `time`.
     mutating func popFirst(through time: Int64) -> Timer? {
         heap.popFirst { $0.primary <= time }

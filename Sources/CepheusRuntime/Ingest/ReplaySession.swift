@@ -139,7 +139,7 @@ public final class ReplaySession {
 
     /// Adds a line to the batch for the workers, handing the batch over when full.
     private func appendToBatch(_ add: (inout LineBatch) -> Void) {
-        if batch == nil { batch = LineBatch(firstLine: line, capacity: Self.batchLines) }
+        if batch == nil { batch = LineBatch(firstLine: line, capacity: Self.batchLines, workers: pool!.workerCount) }
         add(&batch!)
         if batch!.count >= Self.batchLines {
             pool!.submit(batch!)

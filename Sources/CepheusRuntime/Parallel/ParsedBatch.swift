@@ -14,10 +14,16 @@ enum DecodedLine {
     case rejected(reason: String)
 }
 
-/// A batch of lines shared by every worker: worker `w` parses the lines assigned to it
-/// (`ParseAssigner`) into their slots, then marks its share done; a worker that sequences
-/// the batch waits until every share is (`waitUntilParsed`). Slots are written by one
-/// thread each and read only after the latch, so they need no lock of their own.
+/// A batch of lines shared by every worker: each worker parses lines into their slots,
+/// and a worker that sequences the batch waits until every line is (`waitUntilParsed`).
+/// Slots are written by one thread each and read only after the latch, so they need no
+/// lock of their own.
+///
+/// Who parses what balances itself: worker `w` first takes its own share (the lines
+/// `ParseAssigner` gave it, from the front, in chunks), and once that is done it takes
+/// chunks from the back of the share with the most lines left. A worker with less
+/// matching to do (the other owns the hot keys) thus parses more, and neither waits for
+/// the other's parse. Which worker consumes an event does not depend on who parsed it.
 ///
 /// Each event's time and owners are also kept as plain numbers, so a worker walks the
 /// whole batch without touching the reference count of events it does not own (a
@@ -34,11 +40,18 @@ final class ParsedBatch: @unchecked Sendable {
     private let keySkips: UnsafeMutablePointer<Int32>
     private var mutex = pthread_mutex_t()
     private var done = pthread_cond_t()
-    private var pendingShares: Int
+    /// Guarded by `mutex`: lines not parsed yet, and per share the part not yet taken.
+    private var unparsed: Int
+    private var fronts: [Int]
+    private var backs: [Int]
+    /// Lines taken at a time.
+    private static let chunkLines = 32
 
-    init(lines: LineBatch, shares: Int) {
+    init(lines: LineBatch) {
         self.lines = lines
-        pendingShares = shares
+        unparsed = lines.count
+        fronts = Array(repeating: 0, count: lines.shares.count)
+        backs = lines.shares.map(\.count)
         slots = .allocate(capacity: max(1, lines.count))
         slots.initialize(repeating: .blank, count: lines.count)
         timestamps = .allocate(capacity: max(1, lines.count))
@@ -72,38 +85,67 @@ final class ParsedBatch: @unchecked Sendable {
         owners[index] == .max ? nil : (timestamps[index], owners[index], Int(keySkips[index]))
     }
 
-    /// Parses share `share`: every line assigned to that worker (`LineBatch.parsers`).
+    /// Parses lines as worker `share` until none is left to take (see the type's notes).
     func parse(share: Int, decoder: inout EventDecoder, router: KeyRouter) {
-        let parsers = lines.parsers
-        let mine = UInt8(truncatingIfNeeded: share)
-        for index in 0..<lines.count where parsers[index] == mine {
-            let number = lines.firstLine + Int64(index)
-            if let reason = lines.rejected[index] {
-                slots[index] = .rejected(reason: reason)
-            } else {
-                switch decoder.decode(lines.line(index), line: number) {
-                case .event(let event):
-                    let route = router.route(event)
-                    event.setRouting(route.routing)
-                    slots[index] = .event(event, workers: route.workers, keySkipped: route.keySkipped)
-                    timestamps[index] = event.timestamp
-                    owners[index] = route.workers  // at most 63 workers: never .max
-                    keySkips[index] = Int32(clamping: route.keySkipped)
-                case .control(let value): slots[index] = .control(value)
-                case .blank: slots[index] = .blank
-                case .rejected(let reason): slots[index] = .rejected(reason: reason)
-                }
+        var finished = 0
+        while let (owner, range) = claim(for: share, finished: finished) {
+            lines.shares[owner].withUnsafeBufferPointer { indices in
+                for position in range { parseLine(Int(indices[position]), decoder: &decoder, router: router) }
             }
+            finished = range.count
         }
+    }
+
+    private func parseLine(_ index: Int, decoder: inout EventDecoder, router: KeyRouter) {
+        let number = lines.firstLine + Int64(index)
+        if let reason = lines.rejected[index] {
+            slots[index] = .rejected(reason: reason)
+            return
+        }
+        switch decoder.decode(lines.line(index), line: number) {
+        case .event(let event):
+            let route = router.route(event)
+            event.setRouting(route.routing)
+            slots[index] = .event(event, workers: route.workers, keySkipped: route.keySkipped)
+            timestamps[index] = event.timestamp
+            owners[index] = route.workers  // at most 63 workers: never .max
+            keySkips[index] = Int32(clamping: route.keySkipped)
+        case .control(let value): slots[index] = .control(value)
+        case .blank: slots[index] = .blank
+        case .rejected(let reason): slots[index] = .rejected(reason: reason)
+        }
+    }
+
+    /// Counts `finished` lines as parsed (waking waiters when that was the last) and
+    /// takes the next chunk for worker `share`: the front of its own share, else the
+    /// back of the share with the most lines left; `nil` when nothing is left.
+    private func claim(for share: Int, finished: Int) -> (owner: Int, range: Range<Int>)? {
         pthread_mutex_lock(&mutex)
-        pendingShares -= 1
-        if pendingShares == 0 { pthread_cond_broadcast(&done) }
-        pthread_mutex_unlock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        if finished > 0 {
+            unparsed -= finished
+            if unparsed == 0 { pthread_cond_broadcast(&done) }
+        }
+        if fronts[share] < backs[share] {
+            let start = fronts[share]
+            fronts[share] = min(backs[share], start + Self.chunkLines)
+            return (share, start..<fronts[share])
+        }
+        var victim = -1
+        var most = 0
+        for other in fronts.indices where backs[other] - fronts[other] > most {
+            victim = other
+            most = backs[other] - fronts[other]
+        }
+        guard victim >= 0 else { return nil }
+        let end = backs[victim]
+        backs[victim] = max(fronts[victim], end - Self.chunkLines)
+        return (victim, backs[victim]..<end)
     }
 
     func waitUntilParsed() {
         pthread_mutex_lock(&mutex)
-        while pendingShares > 0 { pthread_cond_wait(&done, &mutex) }
+        while unparsed > 0 { pthread_cond_wait(&done, &mutex) }
         pthread_mutex_unlock(&mutex)
     }
 }

@@ -5,9 +5,10 @@ import CepheusRules
 /// (DESIGN.md, Hot path), with parsing in parallel too.
 ///
 /// The reader only cuts the input into batches of lines and hands every batch to every
-/// worker. Worker `w` of `n` parses every `n`-th line of a batch (and routes each event:
-/// which workers own its keys), then walks the whole batch in input order once all
-/// shares are parsed: every worker computes the same watermark and the same lateness
+/// worker. The workers parse the batch between them (each its own share first, the
+/// likely owner's lines, then whatever another has left: `ParsedBatch`) and route each
+/// event (which workers own its keys), then each walks the whole batch in input order
+/// once every line is parsed: every worker computes the same watermark and the same lateness
 /// from the same sequence, and consumes only the events it owns, in arrival order. The
 /// alerts are therefore the same set for any number of workers. Parsing runs one batch
 /// ahead of sequencing, so a worker rarely waits for another's share.
@@ -50,6 +51,7 @@ final class WorkerPool {
     }
 
     private let inboxes: [BlockingQueue<Message>]
+    var workerCount: Int { inboxes.count }
     private let outboxes: [BlockingQueue<Output>]
     private let threads: [WorkerThread]
     private var inFlight = 0
@@ -79,7 +81,7 @@ final class WorkerPool {
 
     /// Hands a batch of lines to every worker.
     func submit(_ lines: LineBatch) {
-        let batch = ParsedBatch(lines: lines, shares: inboxes.count)
+        let batch = ParsedBatch(lines: lines)
         for inbox in inboxes { inbox.put(.batch(batch)) }
         inFlight += 1
         while inFlight > maxInFlight { drainOne() }
