@@ -36,7 +36,11 @@ public struct MatcherState: Sendable {
 
     /// Live partial matches, not counting the start state.
     public var partialMatchCount: Int {
-        partialMatches.elements.reduce(0) { $0 + ($1.startEvent == nil ? 0 : 1) }
+        partialMatches.elements.withUnsafeBufferPointer { elements in
+            var live = 0
+            for index in elements.indices where elements[index].startEvent != nil { live += 1 }
+            return live
+        }
     }
 
     /// Bytes this state's own storage takes (queues and shared buffer); the events it

@@ -181,8 +181,17 @@ public final class PatternMatcher: Sendable {
     /// What the runtime keeps about a key after each step, read in one access (an
     /// `inout` access does not copy the state): the earliest window end, whether every
     /// partial match is quiet, and whether nothing is left at all.
-    public func summarize(_ state: inout MatcherState) -> (windowEnd: Int64?, quiet: Bool, idle: Bool) {
-        (state.nextWindowEnd(window: nfa.window), isQuiet(state), state.isIdle)
+    public func summarize(_ state: inout MatcherState) -> (windowEnd: Int64?, quiet: Bool, idle: Bool, partialMatches: Int) {
+        // One pass over the queue, reading fields in place (no partial match is copied).
+        var live = 0
+        var quiet = state.completedMatches.isEmpty
+        state.partialMatches.elements.withUnsafeBufferPointer { elements in
+            for index in elements.indices {
+                if elements[index].startEvent != nil { live += 1 }
+                if !self.quiet[elements[index].state] { quiet = false }
+            }
+        }
+        return (state.nextWindowEnd(window: nfa.window), quiet, live == 0 && state.completedMatches.isEmpty, live)
     }
 
     // MARK: advanceTime

@@ -250,7 +250,7 @@ public final class RuntimeEngine {
             dirtyStates.append((slot, state))
         }
         let summary = slot.matcher.summarize(&state.matcher)
-        state.partialMatches = state.matcher.partialMatchCount
+        state.partialMatches = summary.partialMatches
         state.quiet = summary.quiet
         state.windowEnd = summary.windowEnd
         if let due = summary.windowEnd {

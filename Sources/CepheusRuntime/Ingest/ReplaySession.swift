@@ -40,7 +40,6 @@ public final class ReplaySession {
     private var summaries: [WorkerPool.Summary]?
     /// With workers: the lines not yet handed to them.
     private var batch: LineBatch?
-    private var assigner: ParseAssigner?
     private static let batchLines = 2048
     /// A session on `workers` engines; with more than one, (rule, key) states are
     /// sharded by key group over worker threads and the alerts are the same set.
@@ -52,7 +51,6 @@ public final class ReplaySession {
             engine = nil
             let input = WorkerPool.Input(sourceName: sourceName, timeField: timeField, outOfOrderness: outOfOrderness)
             pool = WorkerPool(rules: rules, workers: min(workers, 63), input: input, sinks: sinks)
-            assigner = ParseAssigner(rules: rules, workers: min(workers, 63))
         } else {
             let engine = RuntimeEngine(rules: rules, emit: sinks.alert)
             engine.onDiagnostic = sinks.diagnostic
@@ -139,7 +137,7 @@ public final class ReplaySession {
 
     /// Adds a line to the batch for the workers, handing the batch over when full.
     private func appendToBatch(_ add: (inout LineBatch) -> Void) {
-        if batch == nil { batch = LineBatch(firstLine: line, capacity: Self.batchLines, workers: pool!.workerCount) }
+        if batch == nil { batch = LineBatch(firstLine: line, capacity: Self.batchLines) }
         add(&batch!)
         if batch!.count >= Self.batchLines {
             pool!.submit(batch!)
@@ -159,8 +157,7 @@ public final class ReplaySession {
     public func feed(_ bytes: ArraySlice<UInt8>, source: String?, sourceLine: Int64) {
         line += 1
         if pool != nil {
-            let parser = assigner!.worker(for: bytes, index: batch?.count ?? 0)
-            appendToBatch { $0.append(bytes, parser: parser) }
+            appendToBatch { $0.append(bytes) }
             return
         }
         switch decoder.decode(bytes, sequence: line, idSource: source, idLine: source == nil ? line : sourceLine) {

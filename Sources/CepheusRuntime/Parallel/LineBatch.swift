@@ -5,25 +5,20 @@ struct LineBatch: Sendable {
     private(set) var bytes: [UInt8] = []
     /// Where each line ends in `bytes`; line `i` starts where line `i - 1` ends.
     private(set) var ends: [Int32] = []
-    /// The lines each worker should parse first (`ParseAssigner`), in order; a worker
-    /// that runs out of its own takes the others' from their ends (`ParsedBatch.parse`).
-    private(set) var shares: [[Int32]]
     /// Lines rejected before parsing (over the length limit): index in the batch -> reason.
     private(set) var rejected: [Int: String] = [:]
     /// The 1-based number of the batch's first line.
     let firstLine: Int64
 
-    init(firstLine: Int64, capacity: Int, workers: Int) {
+    init(firstLine: Int64, capacity: Int) {
         self.firstLine = firstLine
-        shares = Array(repeating: [], count: workers)
         ends.reserveCapacity(capacity)
         bytes.reserveCapacity(capacity * 96)
     }
 
     var count: Int { ends.count }
 
-    mutating func append(_ line: ArraySlice<UInt8>, parser: Int) {
-        shares[parser].append(Int32(ends.count))
+    mutating func append(_ line: ArraySlice<UInt8>) {
         bytes.append(contentsOf: line)
         ends.append(Int32(bytes.count))
     }
@@ -31,7 +26,6 @@ struct LineBatch: Sendable {
     /// A line that is rejected without being kept (its bytes are not read).
     mutating func appendRejected(reason: String) {
         rejected[ends.count] = reason
-        shares[0].append(Int32(ends.count))
         ends.append(Int32(bytes.count))
     }
 

@@ -5,8 +5,8 @@ import CepheusRules
 /// (DESIGN.md, Hot path), with parsing in parallel too.
 ///
 /// The reader only cuts the input into batches of lines and hands every batch to every
-/// worker. The workers parse the batch between them (each its own share first, the
-/// likely owner's lines, then whatever another has left: `ParsedBatch`) and route each
+/// worker. The workers parse the batch between them (each its own share first, then
+/// whatever another has left: `ParsedBatch`) and route each
 /// event (which workers own its keys), then each walks the whole batch in input order
 /// once every line is parsed: every worker computes the same watermark and the same lateness
 /// from the same sequence, and consumes only the events it owns, in arrival order. The
@@ -51,7 +51,6 @@ final class WorkerPool {
     }
 
     private let inboxes: [BlockingQueue<Message>]
-    var workerCount: Int { inboxes.count }
     private let outboxes: [BlockingQueue<Output>]
     private let threads: [WorkerThread]
     private var inFlight = 0
@@ -81,7 +80,7 @@ final class WorkerPool {
 
     /// Hands a batch of lines to every worker.
     func submit(_ lines: LineBatch) {
-        let batch = ParsedBatch(lines: lines)
+        let batch = ParsedBatch(lines: lines, workers: inboxes.count)
         for inbox in inboxes { inbox.put(.batch(batch)) }
         inFlight += 1
         while inFlight > maxInFlight { drainOne() }
