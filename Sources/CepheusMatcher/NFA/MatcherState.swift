@@ -12,26 +12,9 @@ public struct MatcherState: Sendable {
     /// An empty state (decoding fills it).
     init() {}
 
-    /// A state with nothing in it, not even a start state: a placeholder that takes
-    /// the place of a state moved out (it allocates nothing).
-    public static var placeholder: MatcherState { MatcherState() }
-
     /// A state holding only the start state of `matcher`'s NFA.
     public init(matcher: PatternMatcher) {
         partialMatches.add(.start(matcher.nfa.start, version: DeweyNumber(1)))
-    }
-
-    /// Turns an idle state (`isIdle`) into a fresh one for another key of `matcher`,
-    /// keeping its storage: a key that comes and goes does not allocate its queues and
-    /// buffer anew each time. `false`, changing nothing, when the state is not idle or
-    /// holds more storage than is worth keeping (a hot key's buffer).
-    public mutating func recycle(for matcher: PatternMatcher) -> Bool {
-        guard isIdle, buffer.isEmpty, buffer.slotCount <= 4, partialMatches.capacity <= 4 else { return false }
-        partialMatches.removeAll()
-        partialMatches.add(.start(matcher.nfa.start, version: DeweyNumber(1)))
-        completedMatches.removeAll()
-        buffer.forgetCurrentEvent()
-        return true
     }
 
     /// Live partial matches, not counting the start state.

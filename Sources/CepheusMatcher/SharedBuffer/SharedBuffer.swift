@@ -49,15 +49,6 @@ public struct SharedBuffer: Sendable {
     /// Number of live nodes (for metrics and tests).
     public var nodeCount: Int { live }
     public var isEmpty: Bool { live == 0 }
-    /// Node slots allocated, live or free.
-    var slotCount: Int { nodes.count }
-
-    /// Forgets which event the last `put`s were for (before the buffer serves a new key).
-    mutating func forgetCurrentEvent() {
-        currentEvent = nil
-        currentNodes.clear()
-    }
-
     func event(at node: Int32) -> Event? { nodes[Int(node)].event }
     func eventKey(at node: Int32) -> EventKey { nodes[Int(node)].eventKey }
     func step(at node: Int32) -> Int { Int(nodes[Int(node)].step) }

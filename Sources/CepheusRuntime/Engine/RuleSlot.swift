@@ -15,10 +15,6 @@ final class RuleSlot {
     /// Index of this rule's key expression among the engine's distinct ones.
     var keyCacheIndex = 0
     var stats = MatcherStats()
-    /// Matcher states of forgotten keys, emptied for the next new key (at most
-    /// `recycledMatcherLimit`): a key that comes and goes reuses their storage.
-    var recycledMatchers: [MatcherState] = []
-    static let recycledMatcherLimit = 64
     /// The slot that took this one's key states over (a new version of the rule).
     var successor: RuleSlot?
     /// Set when the rule was deleted or replaced without keeping state.

@@ -226,8 +226,7 @@ public final class RuntimeEngine {
             // Most events start nothing: a key without state stays without state.
             let key = probe.materialize()
             guard slot.matcher.canStart(event, key: key, stats: &slot.stats, conditions: conditions) else { return }
-            let matcher = slot.recycledMatchers.popLast() ?? MatcherState(matcher: slot.matcher)
-            state = KeyState(key: key, hash: probe.hash, matcher: matcher)
+            state = KeyState(key: key, hash: probe.hash, matcher: MatcherState(matcher: slot.matcher))
             slot.states.insert(state)
         }
         var results: [MatchResult] = []
@@ -289,11 +288,6 @@ public final class RuntimeEngine {
         state.scheduledTimer = nil
         slot.states.remove(state)
         state.forgotten = true
-        if slot.recycledMatchers.count < RuleSlot.recycledMatcherLimit {
-            var matcher = MatcherState.placeholder
-            swap(&matcher, &state.matcher)
-            if matcher.recycle(for: slot.matcher) { slot.recycledMatchers.append(matcher) }
-        }
         // The change list must not keep forgotten states alive until the next
         // checkpoint: compacted once it is mostly garbage.
         if dirtyStates.count > 4096 && dirtyStates.count > 2 * forgottenCompactionBase {
