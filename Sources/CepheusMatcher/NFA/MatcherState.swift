@@ -12,6 +12,10 @@ public struct MatcherState: Sendable {
     /// An empty state (decoding fills it).
     init() {}
 
+    /// A state with nothing in it, not even a start state: what a forgotten key keeps
+    /// (it allocates nothing).
+    public static var empty: MatcherState { MatcherState() }
+
     /// A state holding only the start state of `matcher`'s NFA.
     public init(matcher: PatternMatcher) {
         partialMatches.add(.start(matcher.nfa.start, version: DeweyNumber(1)))

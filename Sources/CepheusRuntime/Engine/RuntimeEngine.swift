@@ -288,6 +288,10 @@ public final class RuntimeEngine {
         state.scheduledTimer = nil
         slot.states.remove(state)
         state.forgotten = true
+        // The object may live on in the timer queue until its last timer comes due
+        // (minutes of event time): what it held is freed now. (Keeping it measured 115
+        // against 55 MB peak RSS on P1.)
+        state.matcher = .empty
         // The change list must not keep forgotten states alive until the next
         // checkpoint: compacted once it is mostly garbage.
         if dirtyStates.count > 4096 && dirtyStates.count > 2 * forgottenCompactionBase {
