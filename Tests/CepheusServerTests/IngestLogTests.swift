@@ -102,4 +102,29 @@ func makeTemporaryDirectory() -> String {
         #expect(again.count == 20)
         #expect(again.last?.1 == Self.event(99))
     }
+
+    /// A full disk: a batch's write is torn, the reader has already read the torn bytes,
+    /// and the log is rolled back and written over. The reader must read the new record
+    /// (before, it kept the stale bytes and never found a valid frame there again).
+    @Test func aReaderFollowsARollBackOverBytesItHadRead() throws {
+        let dir = makeTemporaryDirectory() + "/log"
+        let log = try IngestLog(directory: dir)
+        try log.append(Self.event(0))
+        try log.sync()
+        let reader = IngestLogReader(directory: dir, position: 0)
+        #expect(try reader.next(limit: 10).map(\.1) == [Self.event(0)])
+        let mark = log.mark()
+        // The start of a frame that was never finished: a length, a checksum, some payload.
+        let torn: [UInt8] = [200, 0, 0, 0, 1, 2, 3, 4] + Array(repeating: 0x41, count: 50)
+        let descriptor = open(IngestLog.segmentPath(dir, 0), O_WRONLY | O_APPEND)
+        #expect(torn.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) } == torn.count)
+        close(descriptor)
+        #expect(try reader.next(limit: 10).isEmpty)
+        try log.rollBack(to: mark)
+        try log.append(Self.event(1))
+        try log.append(Self.event(2))
+        try log.sync()
+        #expect(try reader.next(limit: 10).map(\.1) == [Self.event(1), Self.event(2)])
+        #expect(reader.position == 3)
+    }
 }

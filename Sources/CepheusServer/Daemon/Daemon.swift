@@ -154,7 +154,7 @@ public enum Daemon {
         }
         let consumer = LogConsumer(
             session: session, logDirectory: config.state.dir + "/log", position: position, sourcePositions: consumed, alerts: dispatch,
-            log: log)
+            durablePosition: { sequencer.durablePosition }, log: log)
         let runtime = DaemonRuntime(
             consumer: consumer, coordinator: coordinator, sequencer: sequencer, position: position, interval: config.checkpoint.interval,
             retain: config.checkpoint.retain, metrics: metrics, log: log)

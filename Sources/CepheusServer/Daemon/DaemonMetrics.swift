@@ -32,21 +32,25 @@ final class DaemonMetrics: Sendable {
         var dropped: [String: Int] = [:]
     }
 
+    /// A metric's full name and help text (the name already carries its unit suffix,
+    /// so the descriptor adds none).
+    private static func metric(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
+
     init() {
-        events = registry.makeCounter(name: "cepheus_events_total", help: "Events read from the ingest log.")
-        late = registry.makeCounter(name: "cepheus_events_late_total", help: "Events behind the watermark.")
-        rejectedInLog = registry.makeCounter(name: "cepheus_events_rejected_total", labels: [("reason", "invalid")], help: "Rejected input lines.")
-        rejectedAtHTTP = registry.makeCounter(name: "cepheus_events_rejected_total", labels: [("reason", "http")], help: "Rejected input lines.")
-        rulesLoaded = registry.makeGauge(name: "cepheus_rules_loaded", help: "Rules the runtime runs.")
-        reloadErrors = registry.makeCounter(name: "cepheus_rule_reload_errors_total", help: "Rule files that failed to reload.")
-        controlRejected = registry.makeCounter(
-            name: "cepheus_control_records_rejected_total", help: "Control records (control stream, rules API) rejected as invalid.")
+        events = registry.makeCounter(descriptor: Self.metric("cepheus_events_total", "Events read from the ingest log."))
+        late = registry.makeCounter(descriptor: Self.metric("cepheus_events_late_total", "Events behind the watermark."))
+        rejectedInLog = registry.makeCounter(descriptor: Self.metric("cepheus_events_rejected_total", "Rejected input lines."), labels: [("reason", "invalid")])
+        rejectedAtHTTP = registry.makeCounter(descriptor: Self.metric("cepheus_events_rejected_total", "Rejected input lines."), labels: [("reason", "http")])
+        rulesLoaded = registry.makeGauge(descriptor: Self.metric("cepheus_rules_loaded", "Rules the runtime runs."))
+        reloadErrors = registry.makeCounter(descriptor: Self.metric("cepheus_rule_reload_errors_total", "Rule files that failed to reload."))
+        controlRejected = registry.makeCounter(descriptor: Self.metric("cepheus_control_records_rejected_total", "Control records (control stream, rules API) rejected as invalid."))
         checkpointDuration = registry.makeDurationHistogram(
-            name: "cepheus_checkpoint_duration_seconds",
-            buckets: [.milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(1), .seconds(5), .seconds(30)],
-            help: "How long checkpoints take.")
-        lastCheckpoint = registry.makeGauge(name: "cepheus_last_checkpoint_timestamp_seconds", help: "When the last checkpoint committed.")
-        watermarkLag = registry.makeGauge(name: "cepheus_watermark_lag_seconds", help: "Wall clock minus the event-time watermark.")
+            descriptor: Self.metric("cepheus_checkpoint_duration_seconds", "How long checkpoints take."),
+            buckets: [.milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(1), .seconds(5), .seconds(30)])
+        lastCheckpoint = registry.makeGauge(descriptor: Self.metric("cepheus_last_checkpoint_timestamp_seconds", "When the last checkpoint committed."))
+        watermarkLag = registry.makeGauge(descriptor: Self.metric("cepheus_watermark_lag_seconds", "Wall clock minus the event-time watermark."))
     }
 
     func rejectedAtIngest(_ count: Int) {
@@ -57,39 +61,37 @@ final class DaemonMetrics: Sendable {
 
     /// One new alert (in the outbox for the first time).
     func alertEmitted(rule: String, kind: String) {
-        registry.makeCounter(name: "cepheus_alerts_total", labels: [("rule", rule), ("kind", kind)], help: "Alerts emitted (new in the outbox), by rule and kind.").increment()
+        registry.makeCounter(descriptor: Self.metric("cepheus_alerts_total", "Alerts emitted (new in the outbox), by rule and kind."), labels: [("rule", rule), ("kind", kind)]).increment()
     }
 
     /// One alert delivered to `receiver`.
     func delivered(receiver: String) {
-        registry.makeCounter(name: "cepheus_alerts_delivered_total", labels: [("receiver", receiver)], help: "Alert deliveries that succeeded, by receiver.").increment()
+        registry.makeCounter(descriptor: Self.metric("cepheus_alerts_delivered_total", "Alert deliveries that succeeded, by receiver."), labels: [("receiver", receiver)]).increment()
     }
 
     /// One delivery attempt to `receiver` that failed (retried or dead-lettered).
     func deliveryFailed(receiver: String) {
-        registry.makeCounter(
-            name: "cepheus_alert_delivery_failures_total", labels: [("receiver", receiver)],
-            help: "Alert delivery attempts that failed, by receiver.").increment()
+        registry.makeCounter(descriptor: Self.metric("cepheus_alert_delivery_failures_total", "Alert delivery attempts that failed, by receiver."), labels: [("receiver", receiver)]).increment()
     }
 
     /// Deliveries waiting in the outbox for `receiver` (at start).
     func setPending(receiver: String, count: Int) {
-        registry.makeGauge(name: "cepheus_outbox_pending", labels: [("receiver", receiver)], help: "Deliveries waiting in the outbox, by receiver.")
+        registry.makeGauge(descriptor: Self.metric("cepheus_outbox_pending", "Deliveries waiting in the outbox, by receiver."), labels: [("receiver", receiver)])
             .set(to: Double(count))
     }
 
     /// Deliveries waiting in the outbox for `receiver` changed by `delta`.
     func pendingChanged(receiver: String, by delta: Int) {
-        let gauge = registry.makeGauge(name: "cepheus_outbox_pending", labels: [("receiver", receiver)], help: "Deliveries waiting in the outbox, by receiver.")
+        let gauge = registry.makeGauge(descriptor: Self.metric("cepheus_outbox_pending", "Deliveries waiting in the outbox, by receiver."), labels: [("receiver", receiver)])
         if delta > 0 { gauge.increment(by: Double(delta)) } else { gauge.decrement(by: Double(-delta)) }
     }
 
     /// Receivers appear in the delivery metrics from the start.
     func declare(receivers: [String]) {
         for receiver in receivers {
-            _ = registry.makeCounter(name: "cepheus_alerts_delivered_total", labels: [("receiver", receiver)], help: "Alert deliveries that succeeded, by receiver.")
-            _ = registry.makeCounter(name: "cepheus_alert_delivery_failures_total", labels: [("receiver", receiver)], help: "Alert delivery attempts that failed, by receiver.")
-            registry.makeGauge(name: "cepheus_outbox_pending", labels: [("receiver", receiver)], help: "Deliveries waiting in the outbox, by receiver.").set(to: 0)
+            _ = registry.makeCounter(descriptor: Self.metric("cepheus_alerts_delivered_total", "Alert deliveries that succeeded, by receiver."), labels: [("receiver", receiver)])
+            _ = registry.makeCounter(descriptor: Self.metric("cepheus_alert_delivery_failures_total", "Alert delivery attempts that failed, by receiver."), labels: [("receiver", receiver)])
+            registry.makeGauge(descriptor: Self.metric("cepheus_outbox_pending", "Deliveries waiting in the outbox, by receiver."), labels: [("receiver", receiver)]).set(to: 0)
         }
     }
 
@@ -107,9 +109,9 @@ final class DaemonMetrics: Sendable {
         controlRejected.increment(by: Int64(max(0, counters.controlRejected - last.counters.controlRejected)))
         rulesLoaded.set(to: Double(rules.count))
         for rule in rules {
-            registry.makeGauge(name: "cepheus_partial_matches", labels: [("rule", rule.id)], help: "Partial matches alive, by rule.").set(to: Double(rule.partialMatches))
+            registry.makeGauge(descriptor: Self.metric("cepheus_partial_matches", "Partial matches alive, by rule."), labels: [("rule", rule.id)]).set(to: Double(rule.partialMatches))
             let dropped = rule.droppedPartialMatches - (last.dropped[rule.id] ?? 0)
-            let counter = registry.makeCounter(name: "cepheus_partial_matches_dropped_total", labels: [("rule", rule.id)], help: "Partial matches dropped by the per-key cap, by rule.")
+            let counter = registry.makeCounter(descriptor: Self.metric("cepheus_partial_matches_dropped_total", "Partial matches dropped by the per-key cap, by rule."), labels: [("rule", rule.id)])
             if dropped > 0 { counter.increment(by: Int64(dropped)) }
         }
         if let watermark, watermark > Int64.min / 2, watermark < Int64.max / 2 {

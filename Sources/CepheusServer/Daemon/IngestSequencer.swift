@@ -11,7 +11,9 @@ import Synchronization
 /// recorded in the log ahead of the events it stamps so a restart sees the same times.
 final class IngestSequencer: Sendable {
     private let log: Mutex<IngestLogBox>
-    private let signal = Mutex<Int64>(0)
+    /// The position after the last record synced: what the runtime may read. Bytes past
+    /// it may still be rolled back (a batch that could not be synced) and rewritten.
+    private let durable: Mutex<Int64>
     /// Monotonic seconds of each source's last event appended (seeded with the start).
     private let lastEvent: Mutex<[String: Double]>
     /// Processing-time mode: events are stamped with the ingest clock.
@@ -30,6 +32,7 @@ final class IngestSequencer: Sendable {
     /// stamps below it, even if the wall clock went back across the restart.
     init(log: IngestLog, processingTime: Bool = false, sources: [String] = [], clockFloor: Int64? = nil) {
         self.log = Mutex(IngestLogBox(log: log, lastClock: clockFloor ?? .min))
+        durable = Mutex(log.nextPosition)
         self.processingTime = processingTime
         let now = CheckpointCoordinator.monotonicSeconds()
         lastEvent = Mutex(Dictionary(sources.map { ($0, now) }, uniquingKeysWith: { first, _ in first }))
@@ -43,30 +46,16 @@ final class IngestSequencer: Sendable {
         }
         let stamp = processingTime && !sources.isEmpty
         let next = try log.withLock { box in
-            // All or nothing: a batch that cannot be written and synced (a full disk)
-            // leaves no part of it in the log, and its sender is told so (HTTP 503).
-            if let broken = box.broken { throw IngestLog.Failure(broken) }
-            let mark = box.log.mark()
-            do {
+            try Self.appendWhole(&box) { box in
                 let clock = stamp ? Self.advanceClock(&box) : nil
                 if let clock { try box.log.append(.clock(clock)) }
                 for record in records { try box.log.append(record) }
                 // Every later event is stamped later (the clock is strictly increasing):
                 // the watermark can pass these at once, so their matches are due now.
                 if let clock { try box.log.append(.watermark(clock)) }
-                try box.log.sync()
-            } catch {
-                do {
-                    try box.log.rollBack(to: mark)
-                } catch {
-                    box.broken = "\(error) (after a failed append; a restart repairs the log's tail)"
-                    throw IngestLog.Failure(box.broken!)
-                }
-                throw error
             }
-            return box.log.nextPosition
         }
-        signal.withLock { $0 = next }
+        durable.withLock { $0 = max($0, next) }
         if !sources.isEmpty {
             let now = CheckpointCoordinator.monotonicSeconds()
             lastEvent.withLock { last in
@@ -80,11 +69,35 @@ final class IngestSequencer: Sendable {
     /// after it is stamped later, so none is late), so windows close and absence rules
     /// fire on time without input.
     func appendClockTick() throws {
-        try log.withLock { box in
-            let clock = Self.advanceClock(&box)
-            try box.log.append(.watermark(clock))
-            try box.log.sync()
+        let next = try log.withLock { box in
+            try Self.appendWhole(&box) { box in
+                let clock = Self.advanceClock(&box)
+                try box.log.append(.watermark(clock))
+            }
         }
+        durable.withLock { $0 = max($0, next) }
+    }
+
+    /// Runs `write` (appends) and syncs, all or nothing: a batch that cannot be written
+    /// and synced (a full disk) leaves no part of it in the log — its sender is told so
+    /// (HTTP 503) — and the log is rolled back to its last good record, so later batches
+    /// never follow a torn frame. Returns the position after the batch.
+    private static func appendWhole(_ box: inout IngestLogBox, _ write: (inout IngestLogBox) throws -> Void) throws -> Int64 {
+        if let broken = box.broken { throw IngestLog.Failure(broken) }
+        let mark = box.log.mark()
+        do {
+            try write(&box)
+            try box.log.sync()
+        } catch {
+            do {
+                try box.log.rollBack(to: mark)
+            } catch {
+                box.broken = "\(error) (after a failed append; a restart repairs the log's tail)"
+                throw IngestLog.Failure(box.broken!)
+            }
+            throw error
+        }
+        return box.log.nextPosition
     }
 
     /// The clock stamps above `time` from now on (a clock record found in the log).
@@ -111,6 +124,9 @@ final class IngestSequencer: Sendable {
         let now = CheckpointCoordinator.monotonicSeconds()
         return lastEvent.withLock { last in Set(last.compactMap { now - $0.value >= seconds ? $0.key : nil }) }
     }
+
+    /// The position after the last record synced (see `durable`).
+    var durablePosition: Int64 { durable.withLock { $0 } }
 
     /// The position the next record gets.
     var nextPosition: Int64 { log.withLock { $0.log.nextPosition } }

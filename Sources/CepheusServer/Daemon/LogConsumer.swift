@@ -20,6 +20,8 @@ import Darwin
 final class LogConsumer: @unchecked Sendable {
     let session: ShardedSession
     private let reader: IngestLogReader
+    /// The ingest log's synced end (`IngestSequencer.durablePosition`): reads stop there.
+    private let durablePosition: @Sendable () -> Int64
     private let alerts: AlertDispatch
     private let log: (String) -> Void
     private let control = Mutex(Control())
@@ -53,9 +55,11 @@ final class LogConsumer: @unchecked Sendable {
 
     init(
         session: ShardedSession, logDirectory: String, position: Int64,
-        sourcePositions: [String: (offset: Int64, line: Int64)], alerts: AlertDispatch, log: @escaping (String) -> Void
+        sourcePositions: [String: (offset: Int64, line: Int64)], alerts: AlertDispatch,
+        durablePosition: @escaping @Sendable () -> Int64, log: @escaping (String) -> Void
     ) {
         self.session = session
+        self.durablePosition = durablePosition
         self.reader = IngestLogReader(directory: logDirectory, position: position)
         self.sourcePositions = sourcePositions
         self.alerts = alerts
@@ -116,9 +120,11 @@ final class LogConsumer: @unchecked Sendable {
             }
             var limit = 16_384
             if let pauseAt = now.pauseAt { limit = Int(min(Int64(limit), pauseAt - reader.position)) }
+            // Only synced records: a batch the writer could not sync is rolled back.
+            limit = Int(max(0, min(Int64(limit), durablePosition() - reader.position)))
             let records: [(Int64, IngestRecord)]
             do {
-                records = try reader.next(limit: limit)
+                records = limit > 0 ? try reader.next(limit: limit) : []
             } catch {
                 log("error: \(error); the runtime stops reading the log")
                 control.withLock { $0.exit = true }

@@ -8,9 +8,10 @@ import Musl
 import Darwin
 #endif
 
-/// Follows an ingest log from a position, reading only bytes it has not read: the
-/// daemon's runtime consumes the log through one. Not thread-safe; the writer may
-/// append concurrently (a frame not yet complete is read on a later call).
+/// Follows an ingest log from a position: the daemon's runtime consumes the log through
+/// one. Not thread-safe; the writer may append concurrently (a frame not yet complete
+/// is read again on a later call, from its start). The caller reads only up to the
+/// writer's synced position: records past it may still be rolled back.
 public final class IngestLogReader {
     public let directory: String
     /// The position of the next record to return.
@@ -68,7 +69,19 @@ public final class IngestLogReader {
             guard let next = starts.first(where: { $0 > segmentStart }), next <= position else { break }
             try open(segment: next)
         }
+        forgetUnconsumed()
         return result
+    }
+
+    /// Drops the bytes read past the last record returned, to read them again next
+    /// time: they may be a frame still being written, or a batch the writer rolls back
+    /// (a full disk) and writes over — bytes kept from before would never form a valid
+    /// frame again, and the reader would stall there.
+    private func forgetUnconsumed() {
+        guard descriptor >= 0 else { return }
+        fileOffset -= Int64(buffer.count - bufferStart)
+        buffer.removeAll(keepingCapacity: true)
+        bufferStart = 0
     }
 
     private func open(segment start: Int64) throws {
