@@ -127,4 +127,21 @@ func makeTemporaryDirectory() -> String {
         #expect(try reader.next(limit: 10).map(\.1) == [Self.event(1), Self.event(2)])
         #expect(reader.position == 3)
     }
+
+    /// A reader asked for a position the log has not reached yet waits for it, and then
+    /// starts exactly there (before, it skipped what there was and later returned the
+    /// records after those, numbered as if they were at its position).
+    @Test func aReaderAheadOfTheLogStartsAtItsPosition() throws {
+        let dir = makeTemporaryDirectory() + "/log"
+        let log = try IngestLog(directory: dir)
+        try log.append(Self.event(0))
+        try log.sync()
+        let reader = IngestLogReader(directory: dir, position: 3)
+        #expect(try reader.next(limit: 10).isEmpty)
+        for index in 1..<5 { try log.append(Self.event(index)) }
+        try log.sync()
+        let records = try reader.next(limit: 10)
+        #expect(records.map(\.0) == [3, 4])
+        #expect(records.map(\.1) == [Self.event(3), Self.event(4)])
+    }
 }

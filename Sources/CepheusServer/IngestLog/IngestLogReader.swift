@@ -49,8 +49,12 @@ public final class IngestLogReader {
             // Skip to `position` within the segment.
             var current = start
             while current < position {
-                guard let payload = try nextPayload() else { return [] }
-                _ = payload
+                guard try nextPayload() != nil else {
+                    // Not there yet: skip from the segment's start again next time.
+                    close(descriptor)
+                    descriptor = -1
+                    return []
+                }
                 current += 1
             }
         }
