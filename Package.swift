@@ -31,6 +31,8 @@ let package = Package(
     ],
     targets: [
         .target(name: "CepheusCore", swiftSettings: hotPathSettings),
+        // CPU hints Swift has no spelling for (prefetch), header-only.
+        .systemLibrary(name: "CCPUHints"),
         // RocksDB's C API (Debian's librocksdb-dev, installed by scripts/setup.sh).
         .systemLibrary(name: "CRocksDB", pkgConfig: "rocksdb", providers: [.apt(["librocksdb-dev"])]),
         .target(name: "CepheusState", dependencies: [
@@ -40,7 +42,7 @@ let package = Package(
         .target(name: "CepheusRules", dependencies: ["CepheusCore", "Yams"], swiftSettings: hotPathSettings),
         .target(name: "CepheusMatcher", dependencies: ["CepheusCore", "CepheusRules"], swiftSettings: hotPathSettings),
         .target(name: "CepheusRuntime", dependencies: [
-            "CepheusCore", "CepheusRules", "CepheusMatcher", "CepheusState",
+            "CepheusCore", "CepheusRules", "CepheusMatcher", "CepheusState", "CCPUHints",
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: hotPathSettings),
         .target(name: "CepheusServer", dependencies: [

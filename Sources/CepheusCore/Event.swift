@@ -29,6 +29,11 @@ public struct Event: @unchecked Sendable {
     @inlinable
     init(storage: EventStorage) { self.storage = storage }
 
+    /// Where the event's storage starts (for cache prefetching; not a reference: it
+    /// is valid only while the event is alive).
+    @inlinable
+    public var address: UnsafeRawPointer { UnsafeRawPointer(Unmanaged.passUnretained(storage).toOpaque()) }
+
     /// Event time in epoch milliseconds (floored).
     @inlinable
     public var timestamp: Int64 { storage.header.timestamp }

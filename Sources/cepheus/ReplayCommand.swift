@@ -146,7 +146,8 @@ struct ReplayCommand: ParsableCommand {
                     writer.write("\n")
                 }
             },
-            diagnostic: { StandardError.write($0 + "\n") }
+            diagnostic: { StandardError.write($0 + "\n") },
+            alertLines: { lines in out.write(bytes: lines) }
         )
         let session = ReplaySession(
             rules: loaded, sourceName: sourceName,

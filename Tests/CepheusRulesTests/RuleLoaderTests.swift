@@ -439,3 +439,34 @@ struct RuleLoaderTests {
         #expect(rule.labels.map(\.1) == ["12", "12", "1.5", "yes", "0x1F", "0o17", "-3", "1e3", ".inf", "true", "text\n", "2026-01-01", "True", "null value"])
     }
 }
+
+@Suite("Rule: private expressions for a worker thread")
+struct RulePrivateExpressionsTests {
+    @Test("every compiled expression is a new object that evaluates the same")
+    func everyExpressionIsNewAndTheSame() throws {
+        let result = load(ruleSpecExample)
+        #expect(!result.hasErrors)
+        let rule = try #require(result.rules.first)
+        let copy = rule.withPrivateExpressions()
+        func pairs(_ rule: Rule) -> [CompiledExpression] {
+            (rule.key ?? []) + rule.pattern.flatMap { [$0.condition, $0.until].compactMap { $0 } } + rule.alert.fields.map(\.1)
+        }
+        let original = pairs(rule), copied = pairs(copy)
+        #expect(original.count == 5)
+        #expect(copied.count == original.count)
+        for (a, b) in zip(original, copied) {
+            #expect(a !== b)
+            #expect(a.text == b.text)
+            #expect(a.referencesSteps == b.referencesSteps)
+        }
+        #expect(copy.alert.title?.text == rule.alert.title?.text)
+        // Same results on a match: the shared and the private expressions agree.
+        let fail = Value.object(JSONObject([("type", .string("login")), ("ok", .bool(false)), ("ip", .string("10.0.0.1")), ("user", .string("ann"))]))
+        let success = Value.object(JSONObject([("type", .string("login")), ("ok", .bool(true)), ("ip", .string("10.0.0.2")), ("user", .string("ann"))]))
+        let events = [fail, fail, success].enumerated().map { Event.make(value: $1, timestamp: Int64($0), id: "e\($0)", sequence: Int64($0)) }
+        let scope = EvaluationScope(event: events[2], key: .string("ann"), steps: MatchedStepLists([Array(events[0..<2]), [events[2]]]))
+        for (a, b) in zip(original, copied) {
+            #expect(try a.evaluate(scope) == b.evaluate(scope), "\(a.text)")
+        }
+    }
+}

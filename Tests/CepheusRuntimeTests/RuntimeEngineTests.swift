@@ -249,6 +249,43 @@ import Testing
         #expect(c1 == c3)
     }
 
+    /// With an `alertLines` sink the workers serialize their alerts themselves: the
+    /// bytes are the JSON lines the `alert` sink would have written, in the same order.
+    @Test func workersSerializeAlertsAsTheAlertSinkWould() {
+        let yaml = """
+            id: pairs
+            key: user
+            within: 1m
+            pattern:
+              - {name: a, where: t == "a"}
+              - {name: b, where: t == "b"}
+            alert: {title: "{{ key }} paired", fields: {first: "first(a).n"}}
+            """
+        let loaded = RuleLoader.parse(yaml: yaml, file: "t.yaml")
+        #expect(!loaded.hasErrors, "\(loaded.diagnostics)")
+        var lines: [String] = []
+        for i in 0..<5000 {
+            lines.append(#"{"ts":\#(i * 10),"t":"\#(i % 3 == 0 ? "a" : "b")","n":\#(i),"user":"u\#(i % 23)"}"#)
+        }
+        func replay(serialized: Bool) -> [UInt8] {
+            var bytes: [UInt8] = []
+            let sinks = ReplaySession.Sinks(
+                alert: { alert in
+                    alert.writeJSON(into: &bytes)
+                    bytes.append(0x0A)
+                },
+                alertLines: serialized ? { bytes.append(contentsOf: $0) } : nil)
+            let session = ReplaySession(rules: loaded.rules, sourceName: "in", workers: 2, sinks: sinks)
+            for line in lines { session.feed(ArraySlice(Array(line.utf8))) }
+            session.finish()
+            return bytes
+        }
+        let perAlert = replay(serialized: false)
+        let serialized = replay(serialized: true)
+        #expect(perAlert.filter { $0 == 0x0A }.count > 100)
+        #expect(serialized == perAlert)
+    }
+
     /// Parallel parsing: bad lines, late events, keyless events and control records in
     /// the middle of the input come out the same for 1, 2 and 3 workers — alerts,
     /// counters, and the rejected and late lines in input order.

@@ -6,7 +6,9 @@ import CepheusRules
 /// cached per step, since Flink's compiled conditions evaluate the same `where` on
 /// several edges.
 struct ConditionContext {
-    let computation: ComputationState
+    /// The partial match, kept only when some condition reads steps (copying it can
+    /// retain its Dewey number's digits, so rules that never read steps skip it).
+    let computation: ComputationState?
     let event: Event
     let key: Value
     /// This partial match's results of conditions that name steps.
@@ -19,18 +21,21 @@ struct ConditionContext {
 
     /// `loader` (reused across partial matches, see `MatcherScratch`) is pointed at
     /// `computation` here; without one, one is made on first use.
-    init(computation: ComputationState, event: Event, key: Value, shared: EventConditionCache = EventConditionCache(), loader: MatchedEventsLoader? = nil) {
+    init(computation: ComputationState?, event: Event, key: Value, shared: EventConditionCache = EventConditionCache(), loader: MatchedEventsLoader? = nil) {
         self.computation = computation
         self.event = event
         self.key = key
         self.shared = shared
-        loader?.begin(computation)
-        matched = loader
+        if let computation, let loader {
+            loader.begin(computation)
+            matched = loader
+        }
     }
 
     mutating func loader() -> MatchedEventsLoader {
         if let matched { return matched }
         let loader = MatchedEventsLoader()
+        guard let computation else { preconditionFailure("a condition read steps without its partial match") }
         loader.begin(computation)
         matched = loader
         return loader
@@ -68,7 +73,9 @@ struct TransitionEdge {
 /// holding it longer would make the next write to the buffer copy it. One per
 /// `MatcherScratch`, pointed at each partial match in turn (`begin`).
 final class MatchedEventsLoader: MatchedSteps {
-    private var buffer: SharedBuffer?
+    /// The buffer's nodes while attached (only they are read: holding the whole buffer
+    /// would retain and release each of its arrays per evaluation).
+    private var nodes: [SharedBuffer.Node]?
     private var computation = ComputationState.start(0, version: DeweyNumber.one)
     private var loaded = false
     private var path: [Int32] = []
@@ -79,28 +86,23 @@ final class MatchedEventsLoader: MatchedSteps {
         loaded = false
     }
 
-    func attach(_ buffer: SharedBuffer) { if !loaded { self.buffer = buffer } }
-    func detach() { buffer = nil }
+    func attach(_ buffer: SharedBuffer) { if !loaded { nodes = buffer.nodes } }
+    func detach() { nodes = nil }
 
     private func load() {
-        guard !loaded, let buffer else { return }
+        guard !loaded, let nodes else { return }
         loaded = true
         path.clear()
         if let entry = computation.previousEntry {
-            _ = buffer.firstPattern(entry, version: computation.version, into: &path, stack: &search)
+            _ = SharedBuffer.firstPattern(in: nodes, entry, version: computation.version, into: &path, stack: &search)
         }
         // Keep only nodes that hold an event, with their step: what the reads need.
-        var kept = 0
-        for node in path where buffer.event(at: node) != nil {
-            path[kept] = node
-            kept += 1
-        }
-        path.removeLast(path.count - kept)
         steps.clear()
         events.clear()
         for node in path {
-            steps.append(buffer.step(at: node))
-            events.append(buffer.event(at: node)!)
+            guard let event = nodes[Int(node)].event else { continue }
+            steps.append(Int(nodes[Int(node)].step))
+            events.append(event)
         }
     }
 
@@ -199,7 +201,8 @@ extension PatternMatcher {
         result.clear()
         edges.clear()
         stack.clear()
-        var context = ConditionContext(computation: computation, event: event, key: key, shared: shared, loader: loader)
+        var context = ConditionContext(
+            computation: conditionsReadSteps ? computation : nil, event: event, key: key, shared: shared, loader: loader)
         defer { shared = context.shared }
         // decision graph
         var totalTake = 0

@@ -22,6 +22,9 @@ public final class PatternMatcher: Sendable {
     /// States whose partial matches an event satisfying no step's condition leaves as
     /// they are.
     let quiet: [Bool]
+    /// Some step's `where` or `until` reads the events of a step (`first(a).ip`):
+    /// only then does a condition need the partial match it is evaluated for.
+    let conditionsReadSteps: Bool
 
     public init(rule: Rule) {
         nfa = NFACompiler.compile(rule)
@@ -39,6 +42,7 @@ public final class PatternMatcher: Sendable {
         maxPartialMatches = max(1, rule.maxPartialMatches)
         stepCount = rule.pattern.count
         startHasProceed = nfa.states[nfa.start].transitions.contains { $0.action == .proceed }
+        conditionsReadSteps = rule.pattern.contains { ($0.condition?.referencesSteps ?? false) || ($0.until?.referencesSteps ?? false) }
         quiet = table.quietStates(hasWhere: rule.pattern.map { $0.condition != nil })
         let flat = TransitionTable(nfa)
         let takes = flat.ranges[nfa.start].map { flat.transitions[$0] }.filter { $0.action == .take }

@@ -19,6 +19,9 @@ public struct SharedBuffer: Sendable {
         var targetGeneration: UInt32
         var version: DeweyNumber
         var references: Int32
+
+        /// What fills a released edge's slot until it is removed (holds nothing).
+        static var placeholder: Edge { Edge(target: -1, targetGeneration: 0, version: DeweyNumber(0), references: 0) }
     }
 
     struct Node: Sendable {
@@ -118,28 +121,33 @@ public struct SharedBuffer: Sendable {
             nodes[i].edges = []
             let count = edges.count
             var kept = 0
-            // Edges are updated in place and released ones swapped to the end: no edge
-            // (and no Dewey number) is copied.
+            // Edges are updated in place; released ones are destroyed where they are and
+            // the kept ones after them moved down (memory moves: no edge, and no Dewey
+            // number, is copied or retained). The slots left at the end are refilled with
+            // a trivial placeholder, which `removeLast` then drops.
             edges.withUnsafeMutableBufferPointer { edges in
+                let base = edges.baseAddress!
                 for read in 0..<count {
-                    if currentVersion.isCompatible(with: edges[read].version) {
+                    if currentVersion.isCompatible(with: base[read].version) {
                         let released: Bool
-                        if edges[read].references <= 0 {
+                        if base[read].references <= 0 {
                             released = true
                         } else {
-                            edges[read].references -= 1
-                            released = edges[read].references == 0
+                            base[read].references -= 1
+                            released = base[read].references == 0
                         }
                         if released {
-                            if edges[read].target >= 0 && reachable(edges[read]) {
-                                releaseStack.append((edges[read].target, edges[read].version))
+                            if base[read].target >= 0 && reachable(base[read]) {
+                                releaseStack.append((base[read].target, base[read].version))
                             }
+                            (base + read).deinitialize(count: 1)
                             continue
                         }
                     }
-                    if kept != read { edges.swapAt(kept, read) }
+                    if kept != read { (base + kept).moveInitialize(from: base + read, count: 1) }
                     kept += 1
                 }
+                if kept < count { (base + kept).initialize(repeating: Edge.placeholder, count: count - kept) }
             }
             if kept < count { edges.removeLast(count - kept) }
             nodes[i].edges = edges
@@ -205,6 +213,17 @@ public struct SharedBuffer: Sendable {
     /// the first complete path and shares one path array instead of copying it per
     /// branch. `stack` is working storage.
     func firstPattern(_ node: Int32, version: DeweyNumber, into path: inout [Int32], stack: inout [PatternSearchStep]) -> Bool {
+        Self.firstPattern(in: nodes, node, version: version, into: &path, stack: &stack)
+    }
+
+    /// `firstPattern` over a buffer's `nodes` alone (what a reader that outlives one
+    /// call holds: one array, not the whole buffer).
+    static func firstPattern(
+        in nodes: [Node], _ node: Int32, version: DeweyNumber, into path: inout [Int32], stack: inout [PatternSearchStep]
+    ) -> Bool {
+        func reachable(_ edge: Edge) -> Bool {
+            edge.target < 0 || (nodes[Int(edge.target)].event != nil && nodes[Int(edge.target)].generation == edge.targetGeneration)
+        }
         path.clear()
         stack.clear()
         guard nodes[Int(node)].event != nil else { return false }

@@ -14,17 +14,24 @@ public final class ReplaySession {
         public var late: ((ArraySlice<UInt8>) -> Void)?
         /// Non-fatal messages (rejected control records), for stderr.
         public var diagnostic: (String) -> Void
+        /// Alerts already serialized: JSON Lines (`Alert.writeJSON`, each followed by a
+        /// newline), in the order `alert` would have been called. When set, worker threads
+        /// serialize (and free) their alerts themselves and the reader only writes the
+        /// bytes; without workers `alert` is called as usual.
+        public var alertLines: (([UInt8]) -> Void)?
 
         public init(
             alert: @escaping (Alert) -> Void,
             rejected: ((Int64, String, ArraySlice<UInt8>) -> Void)? = nil,
             late: ((ArraySlice<UInt8>) -> Void)? = nil,
-            diagnostic: @escaping (String) -> Void = { _ in }
+            diagnostic: @escaping (String) -> Void = { _ in },
+            alertLines: (([UInt8]) -> Void)? = nil
         ) {
             self.alert = alert
             self.rejected = rejected
             self.late = late
             self.diagnostic = diagnostic
+            self.alertLines = alertLines
         }
     }
 
@@ -49,7 +56,9 @@ public final class ReplaySession {
     ) {
         if workers > 1 {
             engine = nil
-            let input = WorkerPool.Input(sourceName: sourceName, timeField: timeField, outOfOrderness: outOfOrderness)
+            let input = WorkerPool.Input(
+                sourceName: sourceName, timeField: timeField, outOfOrderness: outOfOrderness,
+                serializeAlerts: sinks.alertLines != nil)
             pool = WorkerPool(rules: rules, workers: min(workers, 63), input: input, sinks: sinks)
         } else {
             let engine = RuntimeEngine(rules: rules, emit: sinks.alert)

@@ -12,6 +12,7 @@ struct Worker {
     private let router: KeyRouter
     private var watermark: WatermarkTracker
     private let sourceName: String
+    private let serializeAlerts: Bool
     /// What the reader would count (kept by worker 0 only).
     private var reader = RuntimeCounters()
     /// Set once a control record was read: rules may have changed, so routes computed
@@ -25,10 +26,14 @@ struct Worker {
     /// walking a batch costs nothing for the events a worker does not own.
     private var recentBatches: [(batch: ParsedBatch, latest: Int64)] = []
     private var output = WorkerPool.Output()
+    /// How many lines ahead `sequence` prefetches the events this worker owns.
+    private static let prefetchDistance = 8
     /// The engine reports into it; its contents move into each batch's output.
     private let sink = AlertCollector()
 
-    init(rules: [Rule], shard index: Int, of workers: Int, input: WorkerPool.Input) {
+    init(rules shared: [Rule], shard index: Int, of workers: Int, input: WorkerPool.Input) {
+        // This worker's own compiled expressions (see `Rule.withPrivateExpressions`).
+        let rules = shared.map { $0.withPrivateExpressions() }
         self.index = index
         self.workers = workers
         let sink = self.sink
@@ -42,6 +47,7 @@ struct Worker {
         router = KeyRouter(rules: rules, workers: workers)
         watermark = WatermarkTracker(outOfOrderness: input.outOfOrderness)
         sourceName = input.sourceName
+        serializeAlerts = input.serializeAlerts
     }
 
     mutating func run(inbox: BlockingQueue<WorkerPool.Message>, outbox: BlockingQueue<WorkerPool.Output>) {
@@ -72,7 +78,16 @@ struct Worker {
 
     private mutating func takeOutput() -> WorkerPool.Output {
         var result = output
-        result.alerts = sink.alerts
+        if serializeAlerts {
+            // Serialized here, and the alerts (and the events they hold) freed on this
+            // thread, which made them: not on the reader's.
+            for alert in sink.alerts {
+                alert.writeJSON(into: &result.alertLines)
+                result.alertLines.append(0x0A)
+            }
+        } else {
+            result.alerts = sink.alerts
+        }
         result.diagnostics = sink.diagnostics + result.diagnostics
         sink.alerts.removeAll(keepingCapacity: true)
         sink.diagnostics.removeAll()
@@ -88,9 +103,13 @@ struct Worker {
         let reports = index == 0
         let bit: UInt64 = 1 << UInt64(index)
         let firstLine = batch.lines.firstLine
-        for offset in 0..<batch.count {
+        let count = batch.count
+        for offset in 0..<count {
             // Events (until a control record) read plain numbers only, and the event
-            // itself only when this worker owns it.
+            // itself only when this worker owns it; the owned event a few lines ahead is
+            // loaded into the cache meanwhile.
+            let ahead = offset &+ Self.prefetchDistance
+            if ahead < count, let summary = batch.eventSummary(ahead), summary.owners & bit != 0 { batch.prefetch(ahead) }
             if !broadcast, let summary = batch.eventSummary(offset) {
                 if reports { reader.events += 1 }
                 if watermark.isLate(summary.timestamp) {

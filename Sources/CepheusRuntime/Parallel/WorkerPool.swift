@@ -26,6 +26,8 @@ final class WorkerPool {
 
     struct Output: Sendable {
         var alerts: [Alert] = []
+        /// The alerts as JSON Lines instead, when the sinks take them so (`alertLines`).
+        var alertLines: [UInt8] = []
         var diagnostics: [String] = []
         /// Worker 0 reports the rejected and late lines (every worker sees them).
         var rejected: [Rejection] = []
@@ -48,6 +50,8 @@ final class WorkerPool {
         var sourceName: String
         var timeField: String
         var outOfOrderness: Int64
+        /// Workers serialize their alerts (the sinks take JSON Lines).
+        var serializeAlerts = false
     }
 
     private let inboxes: [BlockingQueue<Message>]
@@ -99,6 +103,7 @@ final class WorkerPool {
         if let late = sinks.late {
             for line in output.late { late(line) }
         }
+        if let alertLines = sinks.alertLines, !output.alertLines.isEmpty { alertLines(output.alertLines) }
         for alert in output.alerts { sinks.alert(alert) }
     }
 

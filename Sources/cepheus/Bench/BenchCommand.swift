@@ -105,11 +105,13 @@ enum BenchRunner {
         var reader = try LineReader.open(path: events)
         var bytes: [UInt8] = []
         var written = 0
-        let sinks = ReplaySession.Sinks(alert: { alert in
-            bytes.removeAll(keepingCapacity: true)
-            alert.writeJSON(into: &bytes)
-            written &+= bytes.count + 1
-        })
+        let sinks = ReplaySession.Sinks(
+            alert: { alert in
+                bytes.removeAll(keepingCapacity: true)
+                alert.writeJSON(into: &bytes)
+                written &+= bytes.count + 1
+            },
+            alertLines: { lines in written &+= lines.count })
         let cpuStart = MonotonicClock.processCPUSeconds()
         let start = MonotonicClock.nanoseconds()
         let session = ReplaySession(
