@@ -7,8 +7,9 @@ extension RuntimeEngine {
     /// a change to `key`, `within`, `skip` or `pattern` discards its partial matches;
     /// any other change keeps them, and the throttle state.
     @discardableResult
-    public func install(_ rule: Rule) -> Int {
+    public func install(_ shared: Rule) -> Int {
         defer { assignKeyCacheIndices() }
+        let rule = privateExpressions ? shared.withPrivateExpressions() : shared
         let version = (versionCounters[rule.id] ?? 0) + 1
         versionCounters[rule.id] = version
         if let index = slotIndex[rule.id] {

@@ -22,6 +22,10 @@ public final class RuntimeEngine {
     public var onDiagnostic: (String) -> Void = { _ in }
 
     var slots: [RuleSlot] = []
+    /// Compile every installed rule's expressions again for this engine alone
+    /// (`Rule.withPrivateExpressions`): set on each engine but one when several run on
+    /// their own threads with the same rules, so no two cores update one reference count.
+    public var privateExpressions = false
     var slotIndex: [String: Int] = [:]
     var versionCounters: [String: Int] = [:]
     var reorderBuffer = ReorderBuffer()

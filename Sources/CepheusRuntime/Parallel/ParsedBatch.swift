@@ -5,6 +5,7 @@ import Darwin
 #endif
 import CCPUHints
 import CepheusCore
+import Synchronization
 
 /// One line of a batch after parsing, with what the parser worker decided for it.
 enum DecodedLine {
@@ -44,6 +45,9 @@ final class ParsedBatch: @unchecked Sendable {
     private let keySkips: UnsafeMutablePointer<Int32>
     /// Per event line: where the event's storage is (for `prefetch`; not a reference).
     private let addresses: UnsafeMutablePointer<UnsafeRawPointer?>
+    /// Workers that will not read this batch's lines again (`finish`).
+    private let finishedWorkers = Atomic<Int>(0)
+    private let workers: Int
     private var mutex = pthread_mutex_t()
     private var done = pthread_cond_t()
     /// Guarded by `mutex`: lines not parsed yet, and per share the part not yet taken.
@@ -55,6 +59,7 @@ final class ParsedBatch: @unchecked Sendable {
 
     init(lines: LineBatch, workers: Int) {
         self.lines = lines
+        self.workers = workers
         unparsed = lines.count
         fronts = (0..<workers).map { lines.count * $0 / workers }
         backs = (0..<workers).map { lines.count * ($0 + 1) / workers }
@@ -100,6 +105,31 @@ final class ParsedBatch: @unchecked Sendable {
     @inline(__always)
     func prefetch(_ index: Int) {
         if let address = addresses[index] { cepheus_prefetch_lines(address, 4) }
+    }
+
+    /// Worker says it reads no line of this batch any more.
+    func finish() {
+        finishedWorkers.add(1, ordering: .releasing)
+    }
+
+    /// Every worker called `finish`: the slots can be written again.
+    var isFinished: Bool { finishedWorkers.load(ordering: .acquiring) == workers }
+
+    /// Lets go of the events `worker` is responsible for (once `isFinished`): those it
+    /// owns, the first owner's for an event with several, worker 0's for one with none.
+    /// Done by each owner on its own thread, so the last reference the batch holds to an
+    /// event is dropped on the core that matched it, not by whichever worker happens to
+    /// free the batch (a reference count updated across cores is a cache line moving).
+    func releaseEvents(of worker: Int) {
+        let bit: UInt64 = 1 << UInt64(worker)
+        for index in 0..<lines.count where owners[index] != .max {
+            let mask = owners[index]
+            let responsible = mask == 0 ? worker == 0 : (mask & (~mask &+ 1)) == bit
+            if responsible {
+                slots[index] = .blank
+                addresses[index] = nil
+            }
+        }
     }
 
     /// Parses lines as worker `share` until none is left to take (see the type's notes).

@@ -61,7 +61,9 @@ public final class ShardedSession: @unchecked Sendable {
     ) {
         var engines: [RuntimeEngine] = []
         for index in 0..<max(1, count) {
-            let engine = RuntimeEngine(rules: rules, emit: emit(index))
+            // Each engine but the first matches with its own compiled expressions.
+            let engine = RuntimeEngine(rules: index == 0 ? rules : rules.map { $0.withPrivateExpressions() }, emit: emit(index))
+            engine.privateExpressions = index > 0
             // Every engine applies every control record: one reports on them.
             engine.onDiagnostic = index == 0 ? diagnostic : { _ in }
             if count > 1 { engine.shard = (index, count) }

@@ -25,6 +25,9 @@ struct Worker {
     /// one each worker takes those it was not routed. Tracked per batch, not per event:
     /// walking a batch costs nothing for the events a worker does not own.
     private var recentBatches: [(batch: ParsedBatch, latest: Int64)] = []
+    /// Batches this worker is done with, until every worker is (then it releases the
+    /// events it is responsible for: `ParsedBatch.releaseEvents`).
+    private var finishedBatches = FIFOQueue<ParsedBatch>()
     private var output = WorkerPool.Output()
     /// How many lines ahead `sequence` prefetches the events this worker owns.
     private static let prefetchDistance = 8
@@ -174,6 +177,23 @@ struct Worker {
         if !broadcast {
             recentBatches[recentBatches.count - 1].latest = latest
             forgetReleased()
+        } else {
+            finished(batch)
+        }
+        releaseFinishedBatches()
+    }
+
+    /// This worker reads no line of `batch` again.
+    private mutating func finished(_ batch: ParsedBatch) {
+        batch.finish()
+        finishedBatches.append(batch)
+    }
+
+    /// Releases the events of the batches every worker is done with, oldest first.
+    private mutating func releaseFinishedBatches() {
+        while let oldest = finishedBatches.first, oldest.isFinished {
+            oldest.releaseEvents(of: index)
+            _ = finishedBatches.removeFirst()
         }
     }
 
@@ -183,7 +203,10 @@ struct Worker {
         let released = watermark.current
         var drop = 0
         while drop < recentBatches.count - 1 && recentBatches[drop].latest <= released { drop += 1 }
-        if drop > 0 { recentBatches.removeFirst(drop) }
+        if drop > 0 {
+            for entry in recentBatches[..<drop] { finished(entry.batch) }
+            recentBatches.removeFirst(drop)
+        }
     }
 
     /// At the first control record: from now on every engine takes every event. Events
@@ -205,6 +228,8 @@ struct Worker {
                 }
             }
         }
+        // The batch being sequenced is finished when its walk ends.
+        for entry in recentBatches.dropLast() { finished(entry.batch) }
         recentBatches = []
         engine.keySkipsCountedUpstream = false
         engine.slotsMatchRouting = false
