@@ -13,6 +13,12 @@ final class KeyExtractor {
         self.composite = composite
     }
 
+    /// The field path of a key that is one plain field (`user`, `geo.country`), else nil.
+    var plainFieldPath: [Int32]? {
+        guard let expressions, !composite else { return nil }
+        return expressions[0].fieldPath
+    }
+
     /// The key group (`StableHash.keyGroup`, 128 groups) of the event's key, or `nil`
     /// when it has none. A key that is a plain field holding a string is hashed from
     /// the tape's bytes, without building the key.

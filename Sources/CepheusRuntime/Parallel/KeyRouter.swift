@@ -7,6 +7,9 @@ import CepheusRules
 /// an engine, and rules the event has no key for are counted here (`key_skipped`), once.
 final class KeyRouter {
     private let extractors: [KeyExtractor]
+    /// Per key expression: its field path when it is a plain field (read from the tape
+    /// in one pass for all of them, without touching the extractors).
+    private let plainPaths: [[Int32]?]
     /// Per enabled rule: the index of its key expression in `extractors`.
     private let ruleKeys: [Int]
     private let workers: Int
@@ -37,6 +40,7 @@ final class KeyRouter {
             slotKeys.append(ruleKeys[ruleKeys.count - 1])
         }
         self.extractors = extractors
+        plainPaths = extractors.map(\.plainFieldPath)
         self.ruleKeys = ruleKeys
         // Per-rule owners fit an event's routing word for up to 16 rules and 15 workers.
         self.slotKeys = rules.count <= 16 && workers <= 15 ? slotKeys : nil
@@ -47,8 +51,36 @@ final class KeyRouter {
     /// A bit per worker that needs `event` (bit `i` for worker `i`), how many rules have
     /// no key for it, and the owner per rule (`Event.routing`, `.max` when not kept).
     func route(_ event: Event) -> (workers: UInt64, keySkipped: Int, routing: UInt64) {
-        for index in extractors.indices {
-            owners[index] = extractors[index].keyGroup(of: event).map { $0 % workers } ?? -1
+        let workers = self.workers
+        var needsExtractor = false
+        event.withTape { tape in
+            owners.withUnsafeMutableBufferPointer { owners in
+                for index in plainPaths.indices {
+                    guard let path = plainPaths[index] else {
+                        needsExtractor = true
+                        continue
+                    }
+                    // -2: not a plain string after all; the extractor decides.
+                    var owner = -2
+                    if let field = tape.path(path) {
+                        switch tape[field].kind {
+                        case .null: owner = -1
+                        case .string:
+                            if let group = StableHash.keyGroup(ofPlainString: tape.bytes(at: field)) { owner = group % workers }
+                        default: break
+                        }
+                    } else {
+                        owner = -1
+                    }
+                    owners[index] = owner
+                    if owner == -2 { needsExtractor = true }
+                }
+            }
+        }
+        if needsExtractor {
+            for index in extractors.indices where plainPaths[index] == nil || owners[index] == -2 {
+                owners[index] = extractors[index].keyGroup(of: event).map { $0 % workers } ?? -1
+            }
         }
         var mask: UInt64 = 0
         var skipped = 0
