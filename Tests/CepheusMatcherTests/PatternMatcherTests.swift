@@ -65,6 +65,61 @@ import Testing
         #expect(pruned.first?.steps == ["a": ["e1", "e2"], "b": ["e3"]])
     }
 
+    /// A skip that prunes every partial match empties the key's shared buffer at once;
+    /// one that leaves a partial match holding events keeps exactly what it needs, and
+    /// the matches are the same either way (the next match still reads its events).
+    @Test func aSkipThatPrunesEverythingEmptiesTheBuffer() throws {
+        let rule = try MatcherHarness.rule("""
+            id: r
+            skip: past_last_event
+            pattern:
+              - {name: a, where: name == "a", times: 2+}
+              - {name: b, where: name == "b"}
+            """)
+        let matcher = PatternMatcher(rule: rule)
+        var state = MatcherState(matcher: matcher)
+        var stats = MatcherStats()
+        var results: [MatchResult] = []
+        let events = letters("aaaxab" + "aab")
+        for event in events.prefix(6) {
+            matcher.process(&state, event: event, key: .null, results: &results, stats: &stats)
+        }
+        #expect(results.count == 1)
+        #expect(results.first?.events[0].map(\.id) == ["e1", "e2", "e3", "e5"])
+        #expect(state.partialMatchCount == 0)
+        #expect(state.buffer.nodeCount == 0)
+        // The next match is built in the emptied buffer.
+        for event in events.dropFirst(6) {
+            matcher.process(&state, event: event, key: .null, results: &results, stats: &stats)
+        }
+        #expect(results.count == 2)
+        #expect(results.last?.events[0].map(\.id) == ["e7", "e8"])
+        #expect(results.last?.events[1].map(\.id) == ["e9"])
+        #expect(state.buffer.nodeCount == 0)
+    }
+
+    @Test func aSkipThatKeepsAMatchKeepsItsEvents() throws {
+        // to_next prunes only what started with the match's first event: the match that
+        // started at the second `a` is still held when the first is emitted, so the
+        // buffer keeps its events (and empties once that one is emitted too).
+        let rule = try MatcherHarness.rule("""
+            id: r
+            skip: to_next
+            pattern:
+              - {name: a, where: name == "a"}
+              - {name: b, where: name == "b"}
+            """)
+        let matcher = PatternMatcher(rule: rule)
+        var state = MatcherState(matcher: matcher)
+        var stats = MatcherStats()
+        var results: [MatchResult] = []
+        for event in letters("aab") {
+            matcher.process(&state, event: event, key: .null, results: &results, stats: &stats)
+        }
+        #expect(results.map { $0.events.map { $0.map(\.id) } } == [[["e1"], ["e3"]], [["e2"], ["e3"]]])
+        #expect(state.buffer.nodeCount == 0)
+    }
+
     @Test func windowTimesOutPartialMatches() throws {
         let rule = try MatcherHarness.rule("""
             id: r

@@ -265,14 +265,47 @@ public final class PatternMatcher: Sendable {
             _ = state.completedMatches.poll()
             guard let entry = earliest.previousEntry else { continue }
             let paths = state.buffer.extractPatterns(entry, version: earliest.version)
+            // When the skip prunes every partial and held match that holds an entry,
+            // nothing will follow any edge of the buffer again once this match is read:
+            // the buffer is emptied at once instead of releasing each pruned chain edge
+            // by edge (a hot key's chains are long and its nodes have many edges).
+            var emptyBuffer = false
             if let pruningId = pruningId(paths, buffer: state.buffer) {
-                prune(&partialMatches, pruningId, buffer: &state.buffer)
-                prune(&state.completedMatches, pruningId, buffer: &state.buffer)
+                if prunesEveryEntry(partialMatches, pruningId) && prunesEveryEntry(state.completedMatches, pruningId) {
+                    emptyBuffer = true
+                    prune(&partialMatches, pruningId, buffer: nil)
+                    prune(&state.completedMatches, pruningId, buffer: nil)
+                } else {
+                    prune(&partialMatches, pruningId, buffer: &state.buffer)
+                    prune(&state.completedMatches, pruningId, buffer: &state.buffer)
+                }
             }
             if let path = paths.first {
                 results.append(materialize(path, match: earliest, buffer: state.buffer))
             }
-            state.buffer.releaseNode(entry, version: earliest.version)
+            if emptyBuffer {
+                state.buffer.removeAll()
+            } else {
+                state.buffer.releaseNode(entry, version: earliest.version)
+            }
+        }
+    }
+
+    /// Whether pruning with `pruningId` removes every element of `queue` that holds a
+    /// shared-buffer entry.
+    private func prunesEveryEntry(_ queue: FlinkPriorityQueue, _ pruningId: EventKey) -> Bool {
+        let inclusive = pruneIsInclusive
+        for state in queue.elements where state.previousEntry != nil {
+            guard let start = state.startEvent else { return false }
+            if !(inclusive ? start <= pruningId : start < pruningId) { return false }
+        }
+        return true
+    }
+
+    private var pruneIsInclusive: Bool {
+        switch skip {
+        case .toFirst, .toLast: return false
+        default: return true
         }
     }
 
@@ -299,18 +332,18 @@ public final class PatternMatcher: Sendable {
         return result
     }
 
-    private func prune(_ queue: inout FlinkPriorityQueue, _ pruningId: EventKey, buffer: inout SharedBuffer) {
-        let inclusive: Bool
-        switch skip {
-        case .toFirst, .toLast: inclusive = false
-        default: inclusive = true
-        }
+    /// Removes the elements of `queue` the skip prunes, releasing their entries in
+    /// `buffer` (none when `buffer` is nil: the caller empties it).
+    private func prune(_ queue: inout FlinkPriorityQueue, _ pruningId: EventKey, buffer: UnsafeMutablePointer<SharedBuffer>?) {
+        let inclusive = pruneIsInclusive
         func shouldPrune(_ state: ComputationState) -> Bool {
             guard let start = state.startEvent else { return false }
             return inclusive ? start <= pruningId : start < pruningId
         }
-        for state in queue.elements where shouldPrune(state) {
-            if let entry = state.previousEntry { buffer.releaseNode(entry, version: state.version) }
+        if let buffer {
+            for state in queue.elements where shouldPrune(state) {
+                if let entry = state.previousEntry { buffer.pointee.releaseNode(entry, version: state.version) }
+            }
         }
         queue.removeAll(where: shouldPrune)
     }

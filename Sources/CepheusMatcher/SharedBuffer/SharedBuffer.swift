@@ -56,6 +56,17 @@ public struct SharedBuffer: Sendable {
     func eventKey(at node: Int32) -> EventKey { nodes[Int(node)].eventKey }
     func step(at node: Int32) -> Int { Int(nodes[Int(node)].step) }
 
+    /// Drops every node at once: for when no partial or held match refers to the buffer
+    /// any more (the same end state as releasing each of them, minus the work). A large
+    /// node arena is freed, a small one kept for the key's next nodes.
+    mutating func removeAll() {
+        if nodes.capacity > 64 { nodes = [] } else { nodes.removeAll(keepingCapacity: true) }
+        free.removeAll(keepingCapacity: free.capacity <= 64)
+        live = 0
+        currentEvent = nil
+        currentNodes.clear()
+    }
+
     /// Adds the node (event taken by step) with an edge to `previous`.
     mutating func put(step: Int, event key: EventKey, _ event: Event, previous: Int32?, version: DeweyNumber) -> Int32 {
         if let previous { lockNode(previous, version: version) }
