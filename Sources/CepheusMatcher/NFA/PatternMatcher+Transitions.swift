@@ -233,6 +233,7 @@ extension PatternMatcher {
             return
         }
         var takeBranchesToVisit = max(0, totalTake - 1)
+        var releaseOwnEntry = true
         var ignoreBranchesToVisit = totalIgnore
         let totalTakeToSkip = max(0, totalTake - 1)
 
@@ -257,8 +258,17 @@ extension PatternMatcher {
             case .take:
                 let currentVersion = computation.version.increase(takeBranchesToVisit)
                 let nextVersion = currentVersion.addStage()
+                // The last take keeps the partial match's own version: locking its entry
+                // with it here and releasing the same entry with the same version at the
+                // end cancel out exactly (the partial match holds that lock already, so
+                // no count can reach zero in between), and both are skipped: two passes
+                // over the entry's edges fewer per step.
+                let keepsOwnLock = takeBranchesToVisit == 0 && computation.previousEntry != nil
+                if keepsOwnLock { releaseOwnEntry = false }
                 takeBranchesToVisit -= 1
-                let newEntry = buffer.put(step: table.steps[edge.source], event: eventKey, event, previous: computation.previousEntry, version: currentVersion)
+                let newEntry = buffer.put(
+                    step: table.steps[edge.source], event: eventKey, event, previous: computation.previousEntry,
+                    version: currentVersion, lockPrevious: !keepsOwnLock)
                 let start = isStart ? event.timestamp : computation.startTimestamp
                 let startEvent = isStart ? eventKey : computation.startEvent
                 addState(edge.target, newEntry, nextVersion, start, event.timestamp, startEvent)
@@ -274,7 +284,7 @@ extension PatternMatcher {
             let version = computation.version.increase(Self.increasingSelfState(totalIgnore, totalTake))
             result.append(.start(computation.state, version: version))
         }
-        if let entry = computation.previousEntry {
+        if releaseOwnEntry, let entry = computation.previousEntry {
             buffer.releaseNode(entry, version: computation.version)
         }
     }

@@ -67,9 +67,10 @@ public struct SharedBuffer: Sendable {
         currentNodes.clear()
     }
 
-    /// Adds the node (event taken by step) with an edge to `previous`.
-    mutating func put(step: Int, event key: EventKey, _ event: Event, previous: Int32?, version: DeweyNumber) -> Int32 {
-        if let previous { lockNode(previous, version: version) }
+    /// Adds the node (event taken by step) with an edge to `previous`, which it locks
+    /// with `version` unless `lockPrevious` is false (see `computeNextStates`).
+    mutating func put(step: Int, event key: EventKey, _ event: Event, previous: Int32?, version: DeweyNumber, lockPrevious: Bool = true) -> Int32 {
+        if lockPrevious, let previous { lockNode(previous, version: version) }
         if currentEvent != key {
             currentEvent = key
             currentNodes.clear()
