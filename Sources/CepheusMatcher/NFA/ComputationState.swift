@@ -11,6 +11,9 @@ public struct ComputationState: Sendable {
     /// The first event, or `nil` for the start state.
     public var startEvent: EventKey?
 
+    /// Fills a slot whose partial match was moved out (holds nothing to release).
+    static var placeholder: ComputationState { .start(0, version: DeweyNumber(0)) }
+
     static func start(_ state: Int, version: DeweyNumber) -> ComputationState {
         ComputationState(state: state, previousEntry: nil, version: version, startTimestamp: -1, previousTimestamp: -1, startEvent: nil)
     }

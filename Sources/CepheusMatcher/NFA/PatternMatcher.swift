@@ -74,46 +74,54 @@ public final class PatternMatcher: Sendable {
         // The partial matches are moved out and taken one by one, in queue order: none
         // is copied (a Dewey number may hold a reference-counted digit array).
         var pending = state.partialMatches.takeElements(reusing: &scratch.pending)
-        pending.reverse()
-        while let computation = pending.popLast() {
-            computeNextStates(
-                &state.buffer, computation, event: event, eventKey: eventKey, key: key, shared: &shared, stats: &stats,
-                into: &scratch.next, edges: &scratch.edges, stack: &scratch.stack, loader: scratch.loader)
-            scratch.retained.clear()
-            var discard = false
-            // Successors are moved (popped in order), not copied: a partial match's
-            // Dewey number may hold a reference-counted digit array.
-            if scratch.next.count > 1 { scratch.next.reverse() }
-            while let candidate = scratch.next.popLast() {
-                switch table.kinds[candidate.state] {
-                case .final:
-                    potentialMatches.add(candidate)
-                case .stop:
-                    discard = true
-                    if let entry = candidate.previousEntry { state.buffer.releaseNode(entry, version: candidate.version) }
-                default:
-                    scratch.retained.append(candidate)
-                }
-            }
-            if scratch.retained.count > 1 { scratch.retained.reverse() }
-            if discard {
-                while let candidate = scratch.retained.popLast() {
-                    if let entry = candidate.previousEntry { state.buffer.releaseNode(entry, version: candidate.version) }
-                }
-            } else {
-                while let candidate = scratch.retained.popLast() {
-                    if candidate.startEvent != nil {
-                        if live >= maxPartialMatches {
-                            stats.droppedPartialMatches += 1
-                            if let entry = candidate.previousEntry { state.buffer.releaseNode(entry, version: candidate.version) }
-                            continue
-                        }
-                        live += 1
+        let pendingCount = pending.count
+        // Each is moved out of its slot in turn, and the emptied slots are refilled with
+        // a placeholder that holds nothing before the array sees them again.
+        pending.withUnsafeMutableBufferPointer { pendingSlots in
+            guard pendingCount > 0, let base = pendingSlots.baseAddress else { return }
+            for slot in 0..<pendingCount {
+                let computation = (base + slot).move()
+                computeNextStates(
+                    &state.buffer, computation, event: event, eventKey: eventKey, key: key, shared: &shared, stats: &stats,
+                    into: &scratch.next, edges: &scratch.edges, stack: &scratch.stack, loader: scratch.loader)
+                scratch.retained.clear()
+                var discard = false
+                // Successors are moved (popped in order), not copied: a partial match's
+                // Dewey number may hold a reference-counted digit array.
+                if scratch.next.count > 1 { scratch.next.reverse() }
+                while let candidate = scratch.next.popLast() {
+                    switch table.kinds[candidate.state] {
+                    case .final:
+                        potentialMatches.add(candidate)
+                    case .stop:
+                        discard = true
+                        if let entry = candidate.previousEntry { state.buffer.releaseNode(entry, version: candidate.version) }
+                    default:
+                        scratch.retained.append(candidate)
                     }
-                    newPartialMatches.add(candidate)
+                }
+                if scratch.retained.count > 1 { scratch.retained.reverse() }
+                if discard {
+                    while let candidate = scratch.retained.popLast() {
+                        if let entry = candidate.previousEntry { state.buffer.releaseNode(entry, version: candidate.version) }
+                    }
+                } else {
+                    while let candidate = scratch.retained.popLast() {
+                        if candidate.startEvent != nil {
+                            if live >= maxPartialMatches {
+                                stats.droppedPartialMatches += 1
+                                if let entry = candidate.previousEntry { state.buffer.releaseNode(entry, version: candidate.version) }
+                                continue
+                            }
+                            live += 1
+                        }
+                        newPartialMatches.add(candidate)
+                    }
                 }
             }
+            base.initialize(repeating: ComputationState.placeholder, count: pendingCount)
         }
+        pending.removeAll(keepingCapacity: true)
         scratch.next.clear()
         scratch.retained.clear()
         if pending.capacity <= 4096 { swap(&pending, &scratch.pending) }
