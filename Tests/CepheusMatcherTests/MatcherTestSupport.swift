@@ -43,3 +43,10 @@ struct HarnessError: Error, CustomStringConvertible {
     var message: String
     var description: String { message }
 }
+
+extension PatternMatcher {
+    /// `admits` on the event's tape.
+    func withTape(of event: Event) -> Bool {
+        event.withTape { admits($0) }
+    }
+}

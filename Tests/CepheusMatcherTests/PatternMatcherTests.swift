@@ -120,6 +120,51 @@ import Testing
         #expect(state.buffer.nodeCount == 0)
     }
 
+    /// `admits` rules an event out only when no step's condition can hold for it.
+    @Test func admissionReadsTheSharedLeadingField() throws {
+        func event(_ fields: [(String, Value)]) -> Event {
+            MatcherHarness.event("e", 1, fields, sequence: 0)
+        }
+        func admits(_ yaml: String, _ fields: [(String, Value)]) throws -> Bool {
+            try PatternMatcher(rule: MatcherHarness.rule(yaml)).withTape(of: event(fields))
+        }
+        let twoTypes = """
+            id: r
+            pattern:
+              - {name: a, where: type == "a" && n > 1}
+              - {name: gap, where: type == "c", absent: true}
+              - {name: b, where: type == "b"}
+            """
+        #expect(try admits(twoTypes, [("type", .string("a"))]))
+        #expect(try admits(twoTypes, [("type", .string("b"))]))
+        #expect(try admits(twoTypes, [("type", .string("c"))]))
+        #expect(try !admits(twoTypes, [("type", .string("d"))]))
+        #expect(try !admits(twoTypes, [("type", .int(3))]))
+        #expect(try !admits(twoTypes, [("other", .string("a"))]))
+        // A step without a leading equality on that field, or with an `until`: no ruling.
+        let mixed = """
+            id: r
+            pattern:
+              - {name: a, where: type == "a"}
+              - {name: b, where: kind == "b"}
+            """
+        #expect(try admits(mixed, [("type", .string("z"))]))
+        let open = """
+            id: r
+            pattern:
+              - {name: a, where: type == "a"}
+              - {name: b}
+            """
+        #expect(try admits(open, [("type", .string("z"))]))
+        let until = """
+            id: r
+            pattern:
+              - {name: a, where: type == "a", times: 1+, until: type == "stop"}
+              - {name: b, where: type == "b"}
+            """
+        #expect(try admits(until, [("type", .string("stop"))]))
+    }
+
     @Test func windowTimesOutPartialMatches() throws {
         let rule = try MatcherHarness.rule("""
             id: r

@@ -291,3 +291,30 @@ import Testing
         #expect(try compiled.evaluate(EvaluationScope(event: nil, key: .null)) == .bool(true))
     }
 }
+
+@Suite struct LeadingEqualityTests {
+    func leading(_ text: String, steps: [String] = ["a"]) throws -> (path: [Int32], text: String)? {
+        let compiled = try ExpressionCompiler(stepNames: steps).compile(text)
+        return compiled.leadingEquality.map { ($0.path, String(decoding: $0.utf8, as: UTF8.self)) }
+    }
+
+    @Test func aFieldEqualToATextLeadsAChain() throws {
+        let type = FieldNames.shared.intern("type")
+        #expect(try leading(#"type == "login""#)?.path == [type])
+        #expect(try leading(#"type == "login""#)?.text == "login")
+        #expect(try leading(#"type == "login" && ok == false && amount > 3"#)?.text == "login")
+        #expect(try leading(#"type == "x" && ip != last(a).ip"#)?.text == "x")
+        let nested = try leading(#"geo.country == "FR" && ok"#)
+        #expect(nested?.path == [FieldNames.shared.intern("geo"), FieldNames.shared.intern("country")])
+    }
+
+    @Test func anythingElseHasNone() throws {
+        #expect(try leading(#"ok == false && type == "login""#) == nil)
+        #expect(try leading(#""login" == type"#) == nil)
+        #expect(try leading(#"type != "login""#) == nil)
+        #expect(try leading(#"type == 3"#) == nil)
+        #expect(try leading(#"type == "a" || ok"#) == nil)
+        #expect(try leading(#"last(a).type == "x""#) == nil)
+        #expect(try leading(#"!(type == "x")"#) == nil)
+    }
+}

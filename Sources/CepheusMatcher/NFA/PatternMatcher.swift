@@ -25,6 +25,11 @@ public final class PatternMatcher: Sendable {
     /// Some step's `where` or `until` reads the events of a step (`first(a).ip`):
     /// only then does a condition need the partial match it is evaluated for.
     let conditionsReadSteps: Bool
+    /// When every step's `where` starts with `FIELD == "text"` on one field and no step
+    /// has an `until`: that field, and the texts. An event whose field holds none of
+    /// them satisfies no step's condition (see `admits`).
+    let admissionPath: [Int32]?
+    let admissionTexts: [[UInt8]]
 
     public init(rule: Rule) {
         nfa = NFACompiler.compile(rule)
@@ -42,6 +47,20 @@ public final class PatternMatcher: Sendable {
         maxPartialMatches = max(1, rule.maxPartialMatches)
         stepCount = rule.pattern.count
         startHasProceed = nfa.states[nfa.start].transitions.contains { $0.action == .proceed }
+        var admissionPath: [Int32]?
+        var admissionTexts: [[UInt8]] = []
+        for step in rule.pattern {
+            guard step.until == nil, let equality = step.condition?.leadingEquality,
+                  admissionPath == nil || admissionPath == equality.path
+            else {
+                admissionPath = nil
+                break
+            }
+            admissionPath = equality.path
+            if !admissionTexts.contains(equality.utf8) { admissionTexts.append(equality.utf8) }
+        }
+        self.admissionPath = admissionPath
+        self.admissionTexts = admissionPath == nil ? [] : admissionTexts
         conditionsReadSteps = rule.pattern.contains { ($0.condition?.referencesSteps ?? false) || ($0.until?.referencesSteps ?? false) }
         quiet = table.quietStates(hasWhere: rule.pattern.map { $0.condition != nil })
         let flat = TransitionTable(nfa)
@@ -150,6 +169,18 @@ public final class PatternMatcher: Sendable {
         guard state.completedMatches.isEmpty else { return false }
         for computation in state.partialMatches.elements where !quiet[computation.state] { return false }
         return true
+    }
+
+    /// `false` only when the event (its tape) satisfies no step's condition, decided
+    /// from one field: every step's `where` starts with `FIELD == "text"` on the same
+    /// field and the event's field holds none of the texts (`type` is "download" for a
+    /// rule about logins and payments). Then `isRelevant` and `canStart` are false too,
+    /// without evaluating any condition. `true` means "maybe".
+    public func admits(_ tape: TapeView) -> Bool {
+        guard let admissionPath else { return true }
+        guard let index = tape.path(admissionPath), tape[index].kind == .string else { return false }
+        for text in admissionTexts where text.withUnsafeBytes({ tape.string(at: index, equals: $0) }) { return true }
+        return false
     }
 
     /// `false` when `event` satisfies no step's `where` or `until`: for a key whose

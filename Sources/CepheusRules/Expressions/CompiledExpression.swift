@@ -19,13 +19,20 @@ public final class CompiledExpression: Sendable {
     /// For an expression that is just an event field path (`user`, `geo.country`): the
     /// interned names along it, so callers can read the field from the tape in place.
     public let fieldPath: [Int32]?
+    /// When the expression is `FIELD == "text"` or an `&&` chain that starts with one
+    /// (`type == "login" && ok == false`): the field's interned path and the text's
+    /// UTF-8. Whenever the field does not hold exactly that string the expression is
+    /// false, with no type error (`==` never raises one and `&&` stops at a false
+    /// operand), so a caller can rule an event out from the tape alone.
+    public let leadingEquality: (path: [Int32], utf8: [UInt8])?
 
     init(
         text: String, referencesSteps: Bool, evaluator: @escaping ExpressionEvaluator, constant: Value?,
-        prefilter: ExpressionEvaluator? = nil, fieldPath: [Int32]? = nil
+        prefilter: ExpressionEvaluator? = nil, fieldPath: [Int32]? = nil, leadingEquality: (path: [Int32], utf8: [UInt8])? = nil
     ) {
         self.text = text
         self.fieldPath = fieldPath
+        self.leadingEquality = leadingEquality
         self.referencesSteps = referencesSteps
         self.evaluator = evaluator
         self.constant = constant

@@ -60,7 +60,21 @@ public struct ExpressionCompiler: Sendable {
         }
         return CompiledExpression(
             text: text, referencesSteps: generator.referencesSteps,
-            evaluator: fragment.evaluate, constant: fragment.constant, prefilter: prefilter, fieldPath: fieldPath)
+            evaluator: fragment.evaluate, constant: fragment.constant, prefilter: prefilter, fieldPath: fieldPath,
+            leadingEquality: leadingEquality(of: node))
+    }
+
+    /// The `FIELD == "text"` that `node` is, or that its `&&` chain starts with.
+    private func leadingEquality(of node: ExpressionNode) -> (path: [Int32], utf8: [UInt8])? {
+        var first = node
+        while case .binary(.and, let left, _, _) = first { first = left }
+        guard case .binary(.equal, let left, let right, _) = first else { return nil }
+        var probe = ExpressionCodeGenerator(stepIndices: stepIndices)
+        guard let field = try? probe.generate(left), let value = try? probe.generate(right), !probe.referencesSteps,
+              let path = field.path, case .event = path.root, !path.components.isEmpty,
+              case .string(let text)? = value.constant
+        else { return nil }
+        return (path.components.map { FieldNames.shared.intern($0) }, Array(text.utf8))
     }
 
     /// The leading operands of a top-level `&&` chain that name no step, compiled.

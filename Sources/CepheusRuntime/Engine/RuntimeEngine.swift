@@ -211,6 +211,8 @@ public final class RuntimeEngine {
         }
         guard keyCache[cacheIndex].owned else { return }
         var conditions = EventConditionCache()
+        // One field read can rule the event out for every step of the rule.
+        let admitted = slot.matcher.admits(tape)
         let state: KeyState
         if let existing = slot.states.find(probe.hash, { probe.matches($0) })
             ?? (slot.spilled.count > 0 && slot.spilled.contains(probe.hash) ? loadSpilled(slot, key: probe.materialize(), hash: probe.hash) : nil)
@@ -219,7 +221,7 @@ public final class RuntimeEngine {
             state.referenced = true
             // An event no step can take changes nothing for partial matches that
             // wait in quiet states (Flink would re-add each one unchanged).
-            if state.quiet && !slot.matcher.isRelevant(event, key: state.key, conditions: &conditions) {
+            if state.quiet && (!admitted || !slot.matcher.isRelevant(event, key: state.key, conditions: &conditions)) {
                 if let due = state.windowEnd, due <= event.timestamp {
                     // Windows still close in order before later events of the key.
                 } else {
@@ -228,6 +230,7 @@ public final class RuntimeEngine {
             }
         } else {
             // Most events start nothing: a key without state stays without state.
+            guard admitted else { return }
             let key = probe.materialize()
             guard slot.matcher.canStart(event, key: key, stats: &slot.stats, conditions: conditions) else { return }
             state = KeyState(key: key, hash: probe.hash, matcher: MatcherState(matcher: slot.matcher))
