@@ -318,3 +318,36 @@ import Testing
         #expect(try leading(#"!(type == "x")"#) == nil)
     }
 }
+
+@Suite struct FusedMembershipTests {
+    func evaluate(_ text: String, _ fields: [(String, Value)]) throws -> Value {
+        let compiled = try ExpressionCompiler(stepNames: []).compile(text)
+        let event = Event.make(value: .object(JSONObject(fields)), timestamp: 0, id: "e", sequence: 0)
+        return try compiled.evaluate(EvaluationScope(event: event, key: .null))
+    }
+
+    /// `FIELD in [texts]` inside an `&&` chain is read from the tape; it must agree with
+    /// the general `in` (membership by `==`) on strings, other types, null and absence.
+    @Test func membershipInAChainAgreesWithTheGeneralIn() throws {
+        // (fields, `a in [...]` alone, the whole chain)
+        let cases: [([(String, Value)], Bool, Bool)] = [
+            ([("t", .string("x")), ("a", .string("sudo"))], true, true),
+            ([("t", .string("x")), ("a", .string("role_grant"))], true, true),
+            ([("t", .string("x")), ("a", .string("sud"))], false, false),
+            ([("t", .string("x")), ("a", .int(3))], false, false),
+            ([("t", .string("x")), ("a", .null)], false, false),
+            ([("t", .string("x"))], false, false),
+            ([("t", .string("x")), ("a", .array([.string("sudo")]))], false, false),
+            ([("t", .string("y")), ("a", .string("sudo"))], true, false),
+        ]
+        for (fields, inList, chain) in cases {
+            #expect(try evaluate(#"a in ["sudo", "role_grant"]"#, fields) == .bool(inList), "\(fields)")
+            #expect(try evaluate(#"t == "x" && a in ["sudo", "role_grant"]"#, fields) == .bool(chain), "\(fields)")
+            let typeIsX = fields.first { $0.0 == "t" }?.1 == .string("x")
+            let negated = try evaluate(#"t == "x" && !(a in ["sudo", "role_grant"])"#, fields)
+            #expect(negated == .bool(typeIsX && !inList), "\(fields)")
+        }
+        // A list with a non-string stays on the general path, with the same answers.
+        #expect(try evaluate(#"t == "x" && a in ["sudo", 3]"#, [("t", .string("x")), ("a", .int(3))]) == .bool(true))
+    }
+}

@@ -346,6 +346,31 @@ struct ExpressionCodeGenerator {
         }
     }
 
+    /// `FIELD in [texts]` or `!(FIELD in [texts])` with a literal list of strings, as a
+    /// tape test; `nil` for anything else.
+    private func fieldMembership(_ node: ExpressionNode) throws(ExpressionError) -> FieldTest? {
+        var negated = false
+        var membership = node
+        if case .unary(.not, let operand, _) = node {
+            negated = true
+            membership = operand
+        }
+        guard case .binary(.in, let left, let right, _) = membership else { return nil }
+        var probe = ExpressionCodeGenerator(stepIndices: stepIndices)
+        let field = try probe.generate(left)
+        let list = try probe.generate(right)
+        guard !probe.referencesSteps, let path = field.path, case .event = path.root, !path.components.isEmpty,
+              case .array(let elements)? = list.constant
+        else { return nil }
+        var texts: [[UInt8]] = []
+        for element in elements {
+            guard case .string(let text) = element else { return nil }
+            texts.append(Array(text.utf8))
+        }
+        let ids = path.components.map { FieldNames.shared.intern($0) }
+        return FieldTest(path: ids, comparison: .member(texts: texts, negated: negated), constant: .null)
+    }
+
     /// An `&&` chain whose every operand compares an event field with a constant,
     /// compiled into one closure that tests them in order on the event's tape: no
     /// intermediate values, one look at the event. `nil` when the chain has any other
@@ -363,6 +388,10 @@ struct ExpressionCodeGenerator {
         flatten(node)
         var tests: [FieldTest] = []
         for operand in operands {
+            if let membership = try fieldMembership(operand) {
+                tests.append(membership)
+                continue
+            }
             guard case .binary(let op, let left, let right, _) = operand else { return nil }
             var probe = ExpressionCodeGenerator(stepIndices: stepIndices)
             let field = try probe.generate(left)

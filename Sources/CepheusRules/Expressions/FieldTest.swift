@@ -8,6 +8,10 @@ final class FieldTest: Sendable {
     enum Comparison {
         case equal, notEqual
         case ordered(symbol: String, accept: @Sendable (Int) -> Bool)
+        /// `FIELD in ["a", "b"]` (a list of strings only), or `!(FIELD in [...])` when
+        /// negated: membership is `==` per element, true only for a string field equal
+        /// to one of them, and never a type error.
+        case member(texts: [[UInt8]], negated: Bool)
     }
 
     /// What an expression sees when there is no event: an empty object.
@@ -27,6 +31,8 @@ final class FieldTest: Sendable {
         self.comparison = comparison
         self.constant = constant
         if case .ordered = comparison {
+            utf8 = nil
+        } else if case .member = comparison {
             utf8 = nil
         } else if case .string(let text) = constant {
             utf8 = Array(text.utf8)
@@ -49,6 +55,10 @@ final class FieldTest: Sendable {
                 return utf8.withUnsafeBytes { tape.string(at: index, equals: $0) } == wanted
             }
             return ExpressionOperations.equal(tape.value(at: index), constant) == wanted
+        case .member(let texts, let negated):
+            guard let index, tape[index].kind == .string else { return negated }
+            for text in texts where text.withUnsafeBytes({ tape.string(at: index, equals: $0) }) { return !negated }
+            return negated
         case .ordered(let symbol, let accept):
             let value = index.map { tape.value(at: $0) } ?? .null
             let result = try ExpressionOperations.ordered(value, constant, symbol, accept)
