@@ -219,9 +219,10 @@ public struct TapeParser {
     /// FNV-1a hash of the last member name parsed (for the duplicate filter).
     private var lastNameHash: UInt64 = 0
 
-    /// What the previous event had at each top-level member position: events of one
-    /// stream mostly repeat their member order, so a name is usually recognised by one
-    /// or two word comparisons, before any hashing.
+    /// The last few names seen at each top-level member position (most recent first):
+    /// events of one stream mostly repeat their member order, or one of a few orders
+    /// (a login's fourth member is `ok`, a payment's `amount`), so a name is usually
+    /// recognised by one or two word comparisons per candidate, before any hashing.
     private struct PredictedName {
         var length = -1
         var low: UInt64 = 0
@@ -229,7 +230,9 @@ public struct TapeParser {
         var id: Int32 = 0
     }
 
-    private var predictions = [PredictedName](repeating: PredictedName(), count: 32)
+    private static let predictedPositions = 32
+    private static let predictionWays = 4
+    private var predictions = [PredictedName](repeating: PredictedName(), count: predictedPositions * predictionWays)
 
     /// The name at `start..<start + length` as two little-endian words (zero-padded),
     /// or `nil` when it is longer than 16 bytes or too close to the end of the input
@@ -256,10 +259,13 @@ public struct TapeParser {
             let length = end - start
             index = end + 1
             let words = nameWords(start, length)
-            if position >= 0, position < predictions.count, let words {
-                let predicted = predictions[position]
-                if predicted.length == length, predicted.low == words.0, predicted.high == words.1 {
-                    return predicted.id
+            if position >= 0, position < Self.predictedPositions, let words {
+                let base = position &* Self.predictionWays
+                for way in 0..<Self.predictionWays {
+                    let predicted = predictions[base &+ way]
+                    if predicted.length == length, predicted.low == words.0, predicted.high == words.1 {
+                        return predicted.id
+                    }
                 }
             }
             let name = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
@@ -267,8 +273,12 @@ public struct TapeParser {
             for byte in name { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
             lastNameHash = hash
             if let id = names.id(for: name, hash: hash) {
-                if position >= 0, position < predictions.count, let words {
-                    predictions[position] = PredictedName(length: length, low: words.0, high: words.1, id: id)
+                if position >= 0, position < Self.predictedPositions, let words {
+                    let base = position &* Self.predictionWays
+                    for way in stride(from: Self.predictionWays - 1, to: 0, by: -1) {
+                        predictions[base &+ way] = predictions[base &+ way &- 1]
+                    }
+                    predictions[base] = PredictedName(length: length, low: words.0, high: words.1, id: id)
                 }
                 return id
             }

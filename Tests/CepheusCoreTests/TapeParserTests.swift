@@ -26,6 +26,37 @@ struct TapeParserTests {
         }
     }
 
+    /// One parser reading events whose members come in several orders (a login's fourth
+    /// member is `ok`, a payment's `amount`, others have neither), and names of the same
+    /// length at one position: every member is still read under its own name.
+    @Test func namesAtAPositionThatVariesAreReadUnderTheirOwnNames() throws {
+        var parser = TapeParser(names: .shared)
+        let lines = [
+            #"{"ts":1,"user":"u1","type":"login","ok":true,"ip":"10.0.0.1"}"#,
+            #"{"ts":2,"user":"u2","type":"charge","amount":5.5,"ip":"10.0.0.2"}"#,
+            #"{"ts":3,"user":"u3","type":"A","ip":"10.0.0.3"}"#,
+            #"{"ts":4,"user":"u4","type":"login","no":false,"ip":"10.0.0.4"}"#,
+            #"{"ts":5,"user":"u5","type":"B","ix":"x","ip":"10.0.0.5"}"#,
+            #"{"ts":6,"user":"u6","type":"q","a1":1,"a2":2,"a3":3,"a4":4,"a5":5}"#,
+        ]
+        for _ in 0..<3 {
+            for line in lines {
+                var text = line
+                try text.withUTF8 { utf8 in
+                    try Result { () throws(JSONError) in try parser.parse(UnsafeRawBufferPointer(utf8)) }.get()
+                }
+                let expected = try JSONReader.parse(line)
+                let value = parser.withTape { $0.value(at: 0) }
+                #expect(value == expected, "\(line)")
+                guard case .object(let object) = expected else { continue }
+                for key in object.keys {
+                    let read = parser.withTape { tape in tape.member(FieldNames.shared.intern(key), of: 0).map { tape.value(at: $0) } }
+                    #expect(read == expected[field: key], "\(key) in \(line)")
+                }
+            }
+        }
+    }
+
     @Test func materializesTheSameValueAsTheTreeReader() throws {
         let text = #"{"id":7,"s":"a\u00e9\"b","n":[1,-0,1e3,0.1],"o":{"x":{}},"e":[]}"#
         let parser = try parse(text)
