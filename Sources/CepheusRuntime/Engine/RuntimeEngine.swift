@@ -187,7 +187,7 @@ public final class RuntimeEngine {
                     // The key's owner is another worker, or there is no key (counted
                     // where the event was parsed): nothing to do here.
                     guard Int((routing >> UInt64(4 * index)) & 0xF) == shard.index else { continue }
-                    dispatch(event, tape: tape, to: slot)
+                    dispatch(event, tape: tape, to: slot, routedHere: true)
                 }
             } else {
                 for slot in slots where slot.enabled {
@@ -197,12 +197,14 @@ public final class RuntimeEngine {
         }
     }
 
-    private func dispatch(_ event: Event, tape: TapeView, to slot: RuleSlot) {
+    /// `routedHere`: where the event was parsed, this rule's key was found to belong to
+    /// this engine's shard (its key group is not computed again).
+    private func dispatch(_ event: Event, tape: TapeView, to slot: RuleSlot, routedHere: Bool = false) {
         let cacheIndex = slot.keyCacheIndex
         if keyCache[cacheIndex].epoch != keyEpoch {
             var entry = KeyCacheEntry(epoch: keyEpoch)
             entry.probe = slot.keyExtractor.probe(of: event, tape: tape)
-            if let shard, let probe = entry.probe { entry.owned = probe.keyGroup % shard.count == shard.index }
+            if !routedHere, let shard, let probe = entry.probe { entry.owned = probe.keyGroup % shard.count == shard.index }
             keyCache[cacheIndex] = entry
         }
         guard let probe = keyCache[cacheIndex].probe else {
