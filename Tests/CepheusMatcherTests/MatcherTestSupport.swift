@@ -50,3 +50,21 @@ extension PatternMatcher {
         event.withTape { admits($0) }
     }
 }
+
+/// One key's matcher fed event by event (no window closing), its state open to
+/// inspection between events.
+struct MatcherRun {
+    let matcher: PatternMatcher
+    var state: MatcherState
+    var stats = MatcherStats()
+    var results: [MatchResult] = []
+
+    init(_ rule: Rule) {
+        matcher = PatternMatcher(rule: rule)
+        state = MatcherState(matcher: matcher)
+    }
+
+    mutating func feed(_ events: some Sequence<Event>) {
+        for event in events { matcher.process(&state, event: event, key: .null, results: &results, stats: &stats) }
+    }
+}

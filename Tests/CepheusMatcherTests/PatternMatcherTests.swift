@@ -76,26 +76,19 @@ import Testing
               - {name: a, where: name == "a", times: 2+}
               - {name: b, where: name == "b"}
             """)
-        let matcher = PatternMatcher(rule: rule)
-        var state = MatcherState(matcher: matcher)
-        var stats = MatcherStats()
-        var results: [MatchResult] = []
+        var run = MatcherRun(rule)
         let events = letters("aaaxab" + "aab")
-        for event in events.prefix(6) {
-            matcher.process(&state, event: event, key: .null, results: &results, stats: &stats)
-        }
-        #expect(results.count == 1)
-        #expect(results.first?.events[0].map(\.id) == ["e1", "e2", "e3", "e5"])
-        #expect(state.partialMatchCount == 0)
-        #expect(state.buffer.nodeCount == 0)
+        run.feed(events.prefix(6))
+        #expect(run.results.count == 1)
+        #expect(run.results.first?.events[0].map(\.id) == ["e1", "e2", "e3", "e5"])
+        #expect(run.state.partialMatchCount == 0)
+        #expect(run.state.buffer.nodeCount == 0)
         // The next match is built in the emptied buffer.
-        for event in events.dropFirst(6) {
-            matcher.process(&state, event: event, key: .null, results: &results, stats: &stats)
-        }
-        #expect(results.count == 2)
-        #expect(results.last?.events[0].map(\.id) == ["e7", "e8"])
-        #expect(results.last?.events[1].map(\.id) == ["e9"])
-        #expect(state.buffer.nodeCount == 0)
+        run.feed(events.dropFirst(6))
+        #expect(run.results.count == 2)
+        #expect(run.results.last?.events[0].map(\.id) == ["e7", "e8"])
+        #expect(run.results.last?.events[1].map(\.id) == ["e9"])
+        #expect(run.state.buffer.nodeCount == 0)
     }
 
     @Test func aSkipThatKeepsAMatchKeepsItsEvents() throws {
@@ -109,15 +102,10 @@ import Testing
               - {name: a, where: name == "a"}
               - {name: b, where: name == "b"}
             """)
-        let matcher = PatternMatcher(rule: rule)
-        var state = MatcherState(matcher: matcher)
-        var stats = MatcherStats()
-        var results: [MatchResult] = []
-        for event in letters("aab") {
-            matcher.process(&state, event: event, key: .null, results: &results, stats: &stats)
-        }
-        #expect(results.map { $0.events.map { $0.map(\.id) } } == [[["e1"], ["e3"]], [["e2"], ["e3"]]])
-        #expect(state.buffer.nodeCount == 0)
+        var run = MatcherRun(rule)
+        run.feed(letters("aab"))
+        #expect(run.results.map { $0.events.map { $0.map(\.id) } } == [[["e1"], ["e3"]], [["e2"], ["e3"]]])
+        #expect(run.state.buffer.nodeCount == 0)
     }
 
     /// `admits` rules an event out only when no step's condition can hold for it.
