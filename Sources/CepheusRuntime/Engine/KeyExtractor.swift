@@ -23,18 +23,20 @@ final class KeyExtractor {
     /// when it has none. A key that is a plain field holding a string is hashed from
     /// the tape's bytes, without building the key.
     func keyGroup(of event: Event) -> Int? {
-        if let expressions, !composite, let path = expressions[0].fieldPath {
-            let group: Int?? = event.withTape { tape in
-                guard let index = tape.path(path) else { return .some(nil) }
-                switch tape[index].kind {
-                case .null: return .some(nil)
-                case .string: return StableHash.keyGroup(ofPlainString: tape.bytes(at: index)).map { .some($0) }
-                default: return nil
-                }
-            }
-            if let group { return group }
-        }
+        if let path = plainFieldPath, let group = event.withTape({ Self.plainKeyGroup(path, in: $0) }) { return group }
         return key(of: event).map { StableHash.keyGroup(of: $0) }
+    }
+
+    /// The key group of a plain-field key read from `tape`: `.some(nil)` when the field
+    /// is absent or null (no key), `nil` when it holds something other than a plain
+    /// string (the key has to be built and hashed as a value).
+    static func plainKeyGroup(_ path: [Int32], in tape: TapeView) -> Int?? {
+        guard let index = tape.path(path) else { return .some(nil) }
+        switch tape[index].kind {
+        case .null: return .some(nil)
+        case .string: return StableHash.keyGroup(ofPlainString: tape.bytes(at: index)).map { .some($0) }
+        default: return nil
+        }
     }
 
     /// The key of the event whose tape is `tape`, as a probe for the state tables

@@ -61,19 +61,13 @@ final class KeyRouter {
                         continue
                     }
                     // -2: not a plain string after all; the extractor decides.
-                    var owner = -2
-                    if let field = tape.path(path) {
-                        switch tape[field].kind {
-                        case .null: owner = -1
-                        case .string:
-                            if let group = StableHash.keyGroup(ofPlainString: tape.bytes(at: field)) { owner = group % workers }
-                        default: break
-                        }
-                    } else {
-                        owner = -1
+                    switch KeyExtractor.plainKeyGroup(path, in: tape) {
+                    case .some(.some(let group)): owners[index] = group % workers
+                    case .some(.none): owners[index] = -1
+                    case .none:
+                        owners[index] = -2
+                        needsExtractor = true
                     }
-                    owners[index] = owner
-                    if owner == -2 { needsExtractor = true }
                 }
             }
         }
