@@ -72,6 +72,9 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "How long a key that holds only a throttle is kept after its last alert, in event time (a duration, or auto: twice the longest within). Expired keys are counted (keys_expired).")
     var stateTtl: String = "auto"
 
+    @Option(help: "Keep at most about this many (rule, key) states live per worker: beyond it, states not touched since the last sweep are compacted (kept encoded in memory, about a fifth of the size) until their key is seen again or their timer is due. 0: never compact. (-1, for tests: compact every state before every event.)")
+    var hotStates: Int = RuntimeEngine.defaultHotStateLimit
+
     func validate() throws {
         if stateDir == nil && (resume || fromSavepoint != nil) {
             throw ValidationError("--resume and --from-savepoint need --state-dir")
@@ -87,6 +90,9 @@ struct ReplayCommand: ParsableCommand {
         }
         if let stateMemoryLimit, SizeParser.bytes(stateMemoryLimit) == nil {
             throw ValidationError("--state-memory-limit: '\(stateMemoryLimit)' is not a size (e.g. 512MiB, 1GiB)")
+        }
+        if hotStates < -1 {
+            throw ValidationError("--hot-states must be 0 (never compact) or more")
         }
         if stateTtl != "auto" && DurationParser.milliseconds(stateTtl) == nil {
             throw ValidationError("--state-ttl: '\(stateTtl)' is not a duration or auto")
@@ -152,7 +158,7 @@ struct ReplayCommand: ParsableCommand {
         let session = ReplaySession(
             rules: loaded, sourceName: sourceName,
             outOfOrderness: DurationParser.milliseconds(outOfOrderness)!, timeField: timeField,
-            workers: workers, sinks: sinks)
+            workers: workers, hotStateLimit: hotStates, sinks: sinks)
         if stateTtl != "auto" { session.engine?.stateTTL = DurationParser.milliseconds(stateTtl) }
         let memoryLimit = stateMemoryLimit.flatMap(SizeParser.bytes).map { Int($0) }
         var spillDirectory: String?
@@ -202,7 +208,8 @@ struct ReplayCommand: ParsableCommand {
             "details: control_applied=\(counters.controlApplied) control_rejected=\(counters.controlRejected)"
                 + " partial_matches_discarded=\(counters.partialMatchesDiscarded)"
                 + " partial_matches_dropped=\(counters.partialMatchesDropped) type_errors=\(counters.typeErrors)"
-                + " states_spilled=\(counters.statesSpilled) states_loaded=\(counters.statesLoaded) keys_expired=\(counters.keysExpired)\n")
+                + " states_spilled=\(counters.statesSpilled) states_loaded=\(counters.statesLoaded)"
+                + " states_compacted=\(counters.statesCompacted) states_inflated=\(counters.statesInflated) keys_expired=\(counters.keysExpired)\n")
         StandardError.write(counters.summary + "\n")
     }
 

@@ -52,15 +52,19 @@ struct KeyProbe {
     }
 
     /// Whether `state` is this key's state.
-    func matches(_ state: KeyState) -> Bool {
+    @inline(__always)
+    func matches(_ state: KeyState) -> Bool { matches(key: state.key) }
+
+    /// Whether `key` (a state's key as first seen) is this key.
+    func matches(key: Value) -> Bool {
         if let bytes {
-            guard case .string(let text) = state.key else { return false }
+            guard case .string(let text) = key else { return false }
             return text.utf8.withContiguousStorageIfAvailable { utf8 in
                 utf8.count == bytes.count && (bytes.count == 0 || memcmp(utf8.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
             } ?? text.utf8.elementsEqual(bytes)
         }
-        if case .string = state.key, case .string = value { return state.key == value! }
-        return KeyHash.normalize(state.key) == value!
+        if case .string = key, case .string = value { return key == value! }
+        return KeyHash.normalize(key) == value!
     }
 
     /// The key group (`StableHash.keyGroup`) for sharding.

@@ -12,6 +12,11 @@ final class RuleSlot {
     var spilled = SpilledKeyIndex()
     /// Live partial matches of the spilled states.
     var spilledPartialMatches = 0
+    /// Cold states kept encoded in memory (`RuntimeEngine.compactColdStates`), their
+    /// live partial matches and their timers' wake-ups.
+    var compacted = CompactStateTable()
+    var compactedPartialMatches = 0
+    var wakeUps = WakeUpQueue()
     /// Index of this rule's key expression among the engine's distinct ones.
     var keyCacheIndex = 0
     var stats = MatcherStats()
@@ -50,9 +55,24 @@ final class RuleSlot {
         return slot.retired ? nil : slot
     }
 
+    /// Hands the compacted states over to `successor` (a new version of the rule).
+    func moveCompactedStates(to successor: RuleSlot) {
+        swap(&compacted, &successor.compacted)
+        swap(&wakeUps, &successor.wakeUps)
+        successor.compactedPartialMatches = compactedPartialMatches
+        compactedPartialMatches = 0
+    }
+
+    /// Drops the compacted states (the rule's states were discarded).
+    func dropCompactedStates() {
+        compacted.removeAll()
+        wakeUps.removeAll()
+        compactedPartialMatches = 0
+    }
+
     /// Live partial matches over all keys.
     var partialMatchCount: Int {
-        var total = spilledPartialMatches
+        var total = spilledPartialMatches + compactedPartialMatches
         for index in 0..<states.capacity {
             if let state = states.state(atSlot: index) { total += state.partialMatches }
         }

@@ -19,6 +19,10 @@ public struct RuntimeCounters: Sendable, Equatable {
     /// (Rule, key) states spilled to the store under the memory limit, and loaded back.
     public var statesSpilled: Int = 0
     public var statesLoaded: Int = 0
+    /// (Rule, key) states compacted in memory (`hot_states`), and made live again. Not
+    /// kept by checkpoints: they count what this process did.
+    public var statesCompacted: Int = 0
+    public var statesInflated: Int = 0
     /// Keys holding only a throttle that expired (`state.ttl`).
     public var keysExpired: Int = 0
 

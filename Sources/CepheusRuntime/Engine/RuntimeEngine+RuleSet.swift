@@ -19,12 +19,15 @@ extension RuntimeEngine {
                 slot.states = old.states
                 slot.spilled = old.spilled
                 slot.spilledPartialMatches = old.spilledPartialMatches
+                old.moveCompactedStates(to: slot)
                 slot.stats = old.stats
                 old.successor = slot
             } else {
-                discardStoredStates(of: old)
-                old.retired = true
+                // Counted before the stored and compacted states go.
                 counters.partialMatchesDiscarded += old.partialMatchCount
+                discardStoredStates(of: old)
+                old.dropCompactedStates()
+                old.retired = true
                 retiredDropped += old.stats.droppedPartialMatches
                 retiredTypeErrors += old.stats.conditionTypeErrors
             }
@@ -59,9 +62,11 @@ extension RuntimeEngine {
     public func remove(ruleId: String) -> Bool {
         guard let index = slotIndex[ruleId] else { return false }
         let old = slots.remove(at: index)
-        discardStoredStates(of: old)
-        old.retired = true
+        // Counted before the stored and compacted states go.
         counters.partialMatchesDiscarded += old.partialMatchCount
+        discardStoredStates(of: old)
+        old.dropCompactedStates()
+        old.retired = true
         retiredDropped += old.stats.droppedPartialMatches
         retiredTypeErrors += old.stats.conditionTypeErrors
         slotIndex = [:]

@@ -65,6 +65,24 @@ public final class RuntimeEngine {
     var timerScanStart: [UInt8]?
     /// Working storage for decoding spilled states.
     var spillParser = TapeParser()
+    /// Cold states are compacted (kept encoded in memory) once more than this many are
+    /// live (`compactColdStates`); 0 = never.
+    public var hotStateLimit = RuntimeEngine.defaultHotStateLimit {
+        didSet { compactionCheckInterval = max(1, min(256, hotStateLimit)) }
+    }
+    /// Compact every state before each dispatch (tests: every state then goes through
+    /// its encoding between any two events).
+    public var compactsBeforeEveryDispatch = false
+    /// Dispatches between two counts of the live states (fewer than the limit).
+    var compactionCheckInterval = 256
+    /// `hotStateLimit` unless set otherwise.
+    public static let defaultHotStateLimit = 16_384
+    /// Twice the states the last compaction sweep kept live: the next waits for more.
+    var nextCompactionFloor = 0
+    /// Dispatches since live states were last counted against `hotStateLimit`.
+    var dispatchesSinceCompactionCheck = 0
+    /// The earliest wake-up of a compacted state's timer.
+    var compactedWakeUpMin: Int64?
     /// How long a key holding only a throttle is kept after its last alert
     /// (`state.ttl`); `nil` = auto, twice the longest `within`.
     public var stateTTL: Int64? {
@@ -93,7 +111,8 @@ public final class RuntimeEngine {
     public var ruleStatistics: [RuleStatistics] {
         slots.map {
             RuleStatistics(
-                id: $0.rule.id, steps: $0.stats.steps, partialMatches: $0.partialMatchCount, keys: $0.states.count + $0.spilled.count,
+                id: $0.rule.id, steps: $0.stats.steps, partialMatches: $0.partialMatchCount,
+                keys: $0.states.count + $0.spilled.count + $0.compacted.count,
                 droppedPartialMatches: $0.stats.droppedPartialMatches)
         }
     }
@@ -124,7 +143,7 @@ public final class RuntimeEngine {
         // Most advances release nothing (the watermark moves with almost every event):
         // those cost three comparisons.
         if !reorderBuffer.hasDue(through: time) && !timers.hasDue(through: time)
-            && (spilledTimerMin.map { $0 > time } ?? true)
+            && (spilledTimerMin.map { $0 > time } ?? true) && (compactedWakeUpMin.map { $0 > time } ?? true)
         {
             return
         }
@@ -142,11 +161,13 @@ public final class RuntimeEngine {
         // Spilled states whose timers are due load in rounds, each round's timers firing
         // before the next loads, so a window closing over millions of spilled keys
         // stays within the memory limit.
+        // Compacted states whose timers are due are made live in rounds too.
         timerScanStart = nil
         repeat {
             if let due = spilledTimerMin, due <= time { wakeSpilledTimers(through: time, limit: 4096) }
+            if let due = compactedWakeUpMin, due <= time { wakeCompactedStates(through: time, limit: 4096) }
             fireTimers(through: time)
-        } while spilledTimerMin.map { $0 <= time } ?? false
+        } while (spilledTimerMin.map { $0 <= time } ?? false) || (compactedWakeUpMin.map { $0 <= time } ?? false)
         syncMatcherCounters()
     }
 
@@ -178,6 +199,12 @@ public final class RuntimeEngine {
                 dispatchesSinceMemoryCheck = 0
                 enforceMemoryLimit()
             }
+        }
+        if compactsBeforeEveryDispatch { compactColdStates(everything: true) }
+        dispatchesSinceCompactionCheck += 1
+        if dispatchesSinceCompactionCheck >= compactionCheckInterval {
+            dispatchesSinceCompactionCheck = 0
+            checkCompaction()
         }
         // The tape stays lent for the whole dispatch: key probes point into it.
         let routing = slotsMatchRouting ? event.routing : .max
@@ -217,6 +244,7 @@ public final class RuntimeEngine {
         let admitted = slot.matcher.admits(tape)
         let state: KeyState
         if let existing = slot.states.find(probe.hash, { probe.matches($0) })
+            ?? (slot.compacted.count > 0 ? inflateCompacted(slot, probe: probe) : nil)
             ?? (slot.spilled.count > 0 && slot.spilled.contains(probe.hash) ? loadSpilled(slot, key: probe.materialize(), hash: probe.hash) : nil)
         {
             state = existing
@@ -236,6 +264,9 @@ public final class RuntimeEngine {
             let key = probe.materialize()
             guard slot.matcher.canStart(event, key: key, stats: &slot.stats, conditions: conditions) else { return }
             state = KeyState(key: key, hash: probe.hash, matcher: MatcherState(matcher: slot.matcher))
+            // On probation: a key not seen again before the next sweep is compacted by
+            // it (a key explosion's keys are seen once).
+            state.referenced = false
             slot.states.insert(state)
         }
         var results: [MatchResult] = []
@@ -326,6 +357,12 @@ public final class RuntimeEngine {
                 footprint.stateBytes += AllocationSize.of(state, estimate: 128)
                 footprint.stateBytes += state.matcher.footprint(events: &events, eventBytes: &footprint.eventBytes)
             }
+            // Compacted states: their encoding holds their events.
+            footprint.keys += slot.compacted.count
+            footprint.partialMatches += slot.compactedPartialMatches
+            footprint.stateBytes += slot.compacted.bytes + slot.wakeUps.bytes
+            footprint.compactedKeys += slot.compacted.count
+            footprint.compactedBytes += slot.compacted.bytes + slot.wakeUps.bytes
         }
         footprint.events = events.count
         return footprint

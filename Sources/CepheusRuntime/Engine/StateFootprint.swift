@@ -8,6 +8,10 @@ public struct StateFootprint: Sendable {
     public var partialMatches = 0
     /// Bytes of key states, matcher state and state tables.
     public var stateBytes = 0
+    /// Of `keys`, those held compacted (encoded in memory, events included), and the
+    /// bytes their tables take (part of `stateBytes`).
+    public var compactedKeys = 0
+    public var compactedBytes = 0
     /// Distinct events held by partial matches, and their bytes.
     public var events = 0
     public var eventBytes = 0

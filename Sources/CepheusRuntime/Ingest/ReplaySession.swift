@@ -50,19 +50,23 @@ public final class ReplaySession {
     private static let batchLines = 2048
     /// A session on `workers` engines; with more than one, (rule, key) states are
     /// sharded by key group over worker threads and the alerts are the same set.
+    /// `hotStateLimit`: `RuntimeEngine.hotStateLimit`; -1 compacts every state before
+    /// every event (one worker; a test of the compaction's exactness).
     public init(
         rules: [Rule], sourceName: String, outOfOrderness: Int64 = 0, timeField: String = "ts",
-        workers: Int = 1, sinks: Sinks
+        workers: Int = 1, hotStateLimit: Int = RuntimeEngine.defaultHotStateLimit, sinks: Sinks
     ) {
         if workers > 1 {
             engine = nil
             let input = WorkerPool.Input(
                 sourceName: sourceName, timeField: timeField, outOfOrderness: outOfOrderness,
-                serializeAlerts: sinks.alertLines != nil)
+                serializeAlerts: sinks.alertLines != nil, hotStateLimit: hotStateLimit)
             pool = WorkerPool(rules: rules, workers: min(workers, 63), input: input, sinks: sinks)
         } else {
             let engine = RuntimeEngine(rules: rules, emit: sinks.alert)
             engine.onDiagnostic = sinks.diagnostic
+            engine.hotStateLimit = hotStateLimit
+            engine.compactsBeforeEveryDispatch = hotStateLimit < 0
             self.engine = engine
             pool = nil
         }

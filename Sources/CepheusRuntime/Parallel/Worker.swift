@@ -43,6 +43,7 @@ struct Worker {
         engine = RuntimeEngine(rules: rules) { sink.alerts.append($0) }
         engine.shard = (index, workers)
         engine.keySkipsCountedUpstream = true
+        engine.hotStateLimit = input.hotStateLimit
         // Rules with one id each are one slot each, in order: the routing's rule indices.
         engine.slotsMatchRouting = engine.slotCount == rules.count
         if index == 0 { engine.onDiagnostic = { sink.diagnostics.append($0) } }

@@ -52,6 +52,8 @@ final class WorkerPool {
         var outOfOrderness: Int64
         /// Workers serialize their alerts (the sinks take JSON Lines).
         var serializeAlerts = false
+        /// Each worker's engine's `hotStateLimit`.
+        var hotStateLimit = RuntimeEngine.defaultHotStateLimit
     }
 
     private let inboxes: [BlockingQueue<Message>]

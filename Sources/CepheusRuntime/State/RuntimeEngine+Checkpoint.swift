@@ -83,7 +83,12 @@ extension RuntimeEngine {
                     report.statesWritten += 1
                 }
             }
+            let compacted = try writeCompactedStates(into: &batch, drainBytes: drainBytes, drain: drain)
+            report.statesWritten += compacted.states
+            report.bytes += compacted.bytes
         } else {
+            // Compacted states are never dirty (a changed state is compacted only
+            // after the checkpoint that writes it).
             for (slot, state) in dirtyStates {
                 state.dirty = false
                 guard let current = slot.current, current.states.contains(state) else { continue }
@@ -115,7 +120,7 @@ extension RuntimeEngine {
             }
         }
         for slot in slots {
-            report.keys += slot.states.count + slot.spilled.count
+            report.keys += slot.states.count + slot.spilled.count + slot.compacted.count
             report.partialMatches += slot.partialMatchCount
         }
         return report
@@ -192,6 +197,8 @@ extension RuntimeEngine {
         var parser = TapeParser()
         var shared: [Int64: Event] = [:]
         timers = TimerQueue()
+        compactedWakeUpMin = nil
+        nextCompactionFloor = 0
         // Under a memory limit, states load until the heap reaches it; the rest stay in
         // the store, indexed, with their timers' wake-ups stored.
         var loaded = 0

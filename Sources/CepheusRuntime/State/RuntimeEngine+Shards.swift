@@ -93,6 +93,8 @@ extension RuntimeCounters {
         sum.typeErrors += other.typeErrors
         sum.statesSpilled += other.statesSpilled
         sum.statesLoaded += other.statesLoaded
+        sum.statesCompacted += other.statesCompacted
+        sum.statesInflated += other.statesInflated
         sum.keysExpired += other.keysExpired
         return sum
     }
@@ -113,6 +115,8 @@ extension RuntimeCounters {
             total.typeErrors += counters.typeErrors
             total.statesSpilled += counters.statesSpilled
             total.statesLoaded += counters.statesLoaded
+            total.statesCompacted += counters.statesCompacted
+            total.statesInflated += counters.statesInflated
             total.keysExpired += counters.keysExpired
             if index == 0 {
                 total.controlApplied += counters.controlApplied

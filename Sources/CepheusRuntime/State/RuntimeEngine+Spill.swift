@@ -30,7 +30,7 @@ extension RuntimeEngine {
     /// quarters of it.
     func enforceMemoryLimit() {
         guard let memoryLimit, let allocated = Self.memoryInUse(), allocated > memoryLimit else { return }
-        let resident = residentStateCount
+        let resident = residentStateCount + compactedStateCount
         guard resident > 0 else { return }
         // Spill the share of states that should bring the heap to 3/4 of the limit,
         // assuming states hold most of it; at least 1/16 of them, so rounds are rare.
@@ -46,6 +46,14 @@ extension RuntimeEngine {
     /// rule's spilled index. Returns how many were spilled.
     @discardableResult
     public func evictColdStates(_ count: Int) -> Int {
+        guard store != nil, count > 0, !slots.isEmpty else { return 0 }
+        // Compacted states are the coldest, and encoded already: they go first.
+        let spilledCompacted = spillCompactedStates(count)
+        return spilledCompacted + evictLiveStates(count - spilledCompacted)
+    }
+
+    /// `evictColdStates` for live states.
+    private func evictLiveStates(_ count: Int) -> Int {
         guard let store, count > 0, !slots.isEmpty else { return 0 }
         var batch = StateBatch()
         // Pending deletions go first: a key that went idle and came back must not have

@@ -66,6 +66,11 @@ struct BenchReport {
         lines.append("  peak RSS (end-to-end runs): \(f(Double(peakResidentBytes) / 1_048_576, 1)) MB")
         if let state {
             lines.append("  state at end of input: \(state.keys) (rule, key) states, \(state.partialMatches) partial matches, \(state.events) events held, \(f(Double(state.totalBytes) / 1_048_576, 2)) MB; \(f(state.bytesPerKey, 0)) bytes per (rule, key) state")
+            if state.compactedKeys > 0 {
+                let live = state.keys - state.compactedKeys
+                let liveBytes = state.totalBytes - state.compactedBytes
+                lines.append("    of which compacted: \(state.compactedKeys) states in \(f(Double(state.compactedBytes) / 1_048_576, 2)) MB (\(f(Double(state.compactedBytes) / Double(state.compactedKeys), 0)) bytes each); live: \(live) in \(f(Double(liveBytes) / 1_048_576, 2)) MB")
+            }
         }
         if let counters {
             lines.append("  matches: \(counters.alerts + counters.throttled) (\(counters.summary))")
@@ -101,6 +106,7 @@ struct BenchReport {
                 ("keys", .int(Int64(state.keys))), ("partial_matches", .int(Int64(state.partialMatches))),
                 ("events_held", .int(Int64(state.events))), ("bytes", .int(Int64(state.totalBytes))),
                 ("bytes_per_key", .double(state.bytesPerKey.rounded())),
+                ("compacted_keys", .int(Int64(state.compactedKeys))), ("compacted_bytes", .int(Int64(state.compactedBytes))),
             ]))
         }
         if let counters {
