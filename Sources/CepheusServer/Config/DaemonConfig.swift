@@ -11,6 +11,9 @@ public struct DaemonConfig: Sendable {
         /// `nil`: auto, twice the longest `within`.
         public var ttl: Int64?
         public var restoreFrom: String?
+        /// Live (rule, key) states per worker before cold ones are compacted in memory
+        /// (`RuntimeEngine.hotStateLimit`); 0: never.
+        public var hotStates = 16_384
         public init() {}
     }
 

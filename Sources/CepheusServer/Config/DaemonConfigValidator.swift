@@ -51,7 +51,8 @@ struct DaemonConfigValidator {
     // MARK: - Sections
 
     private mutating func state(_ node: Node, into state: inout DaemonConfig.State) {
-        guard let entries = mapping(node, "state", allowed: ["dir", "memory_limit", "ttl", "restore_from"]) else { return }
+        guard let entries = mapping(node, "state", allowed: ["dir", "memory_limit", "ttl", "restore_from", "hot_states"]) else { return }
+        if let node = present(entries, "hot_states"), let value = integer(node, "state.hot_states", in: 0...1_000_000_000) { state.hotStates = value }
         if let node = present(entries, "dir"), let dir = nonEmptyString(node, "state.dir") { state.dir = dir }
         if let node = present(entries, "memory_limit"), let size = size(node, "state.memory_limit") { state.memoryLimit = size }
         if let node = present(entries, "ttl"), let text = string(node, "state.ttl") {

@@ -75,7 +75,10 @@ public enum Daemon {
             rules: loaded.rules, sourceName: "http", outOfOrderness: processingTime ? 0 : config.time.outOfOrderness,
             timeField: config.time.field, engines: workers, emit: { index in collectors[index].collect },
             afterBatch: { index in dispatch.submit(collectors[index].take()) }, diagnostic: log)
-        for engine in session.engines { engine.stateTTL = config.state.ttl }
+        for engine in session.engines {
+            engine.stateTTL = config.state.ttl
+            engine.hotStateLimit = config.state.hotStates
+        }
         let load: (RocksStateStore, CheckpointManifest) throws -> Void = { store, _ in
             session.attach(store: store, memoryLimit: Int(config.state.memoryLimit))
             guard try session.restore(from: store) else { throw StateStoreError("the checkpoint holds no runtime state") }
