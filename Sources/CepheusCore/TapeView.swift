@@ -83,6 +83,17 @@ public struct TapeView {
         return found
     }
 
+    /// `path` for a pinned path (read without reference counting).
+    @inlinable
+    public func path(_ pinned: PinnedPath, from start: Int = 0) -> Int? {
+        var index = start
+        for name in pinned.names {
+            guard let next = member(name, of: index) else { return nil }
+            index = next
+        }
+        return index
+    }
+
     /// The entry reached from `start` by following member names, or `nil`.
     @inlinable
     public func path(_ names: [Int32], from start: Int = 0) -> Int? {

@@ -28,8 +28,8 @@ public final class PatternMatcher: Sendable {
     /// When every step's `where` starts with `FIELD == "text"` on one field and no step
     /// has an `until`: that field, and the texts. An event whose field holds none of
     /// them satisfies no step's condition (see `admits`).
-    let admissionPath: [Int32]?
-    let admissionTexts: [[UInt8]]
+    let admissionPath: PinnedPath?
+    let admissionTexts: PinnedByteList
 
     public init(rule: Rule) {
         nfa = NFACompiler.compile(rule)
@@ -59,8 +59,8 @@ public final class PatternMatcher: Sendable {
             admissionPath = equality.path
             if !admissionTexts.contains(equality.utf8) { admissionTexts.append(equality.utf8) }
         }
-        self.admissionPath = admissionPath
-        self.admissionTexts = admissionPath == nil ? [] : admissionTexts
+        self.admissionPath = admissionPath.map { Pinned.path($0) }
+        self.admissionTexts = Pinned.byteList(admissionPath == nil ? [] : admissionTexts)
         conditionsReadSteps = rule.pattern.contains { ($0.condition?.referencesSteps ?? false) || ($0.until?.referencesSteps ?? false) }
         quiet = table.quietStates(hasWhere: rule.pattern.map { $0.condition != nil })
         let flat = TransitionTable(nfa)
@@ -179,7 +179,7 @@ public final class PatternMatcher: Sendable {
     public func admits(_ tape: TapeView) -> Bool {
         guard let admissionPath else { return true }
         guard let index = tape.path(admissionPath), tape[index].kind == .string else { return false }
-        for text in admissionTexts where text.withUnsafeBytes({ tape.string(at: index, equals: $0) }) { return true }
+        for text in admissionTexts.items where tape.string(at: index, equals: text.bytes) { return true }
         return false
     }
 

@@ -7,30 +7,32 @@ import CepheusRules
 final class KeyExtractor {
     private let expressions: [CompiledExpression]?
     private let composite: Bool
+    /// The field path of a key that is one plain field (`user`, `geo.country`), else
+    /// nil; pinned (the hot path reads it without reference counting).
+    let pinnedPlainPath: PinnedPath?
 
     init(expressions: [CompiledExpression]?, composite: Bool) {
         self.expressions = expressions
         self.composite = composite
-    }
-
-    /// The field path of a key that is one plain field (`user`, `geo.country`), else nil.
-    var plainFieldPath: [Int32]? {
-        guard let expressions, !composite else { return nil }
-        return expressions[0].fieldPath
+        if let expressions, !composite, let path = expressions[0].fieldPath {
+            pinnedPlainPath = Pinned.path(path)
+        } else {
+            pinnedPlainPath = nil
+        }
     }
 
     /// The key group (`StableHash.keyGroup`, 128 groups) of the event's key, or `nil`
     /// when it has none. A key that is a plain field holding a string is hashed from
     /// the tape's bytes, without building the key.
     func keyGroup(of event: Event) -> Int? {
-        if let path = plainFieldPath, let group = event.withTape({ Self.plainKeyGroup(path, in: $0) }) { return group }
+        if let path = pinnedPlainPath, let group = event.withTape({ Self.plainKeyGroup(path, in: $0) }) { return group }
         return key(of: event).map { StableHash.keyGroup(of: $0) }
     }
 
     /// The key group of a plain-field key read from `tape`: `.some(nil)` when the field
     /// is absent or null (no key), `nil` when it holds something other than a plain
     /// string (the key has to be built and hashed as a value).
-    static func plainKeyGroup(_ path: [Int32], in tape: TapeView) -> Int?? {
+    static func plainKeyGroup(_ path: PinnedPath, in tape: TapeView) -> Int?? {
         guard let index = tape.path(path) else { return .some(nil) }
         switch tape[index].kind {
         case .null: return .some(nil)
@@ -42,7 +44,7 @@ final class KeyExtractor {
     /// The key of the event whose tape is `tape`, as a probe for the state tables
     /// (a plain string field is hashed in place), or `nil` when it has none.
     func probe(of event: Event, tape: TapeView) -> KeyProbe? {
-        if let expressions, !composite, let path = expressions[0].fieldPath {
+        if let path = pinnedPlainPath {
             guard let index = tape.path(path) else { return nil }
             switch tape[index].kind {
             case .null: return nil

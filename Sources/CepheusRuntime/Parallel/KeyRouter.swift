@@ -9,7 +9,7 @@ final class KeyRouter {
     private let extractors: [KeyExtractor]
     /// Per key expression: its field path when it is a plain field (read from the tape
     /// in one pass for all of them, without touching the extractors).
-    private let plainPaths: [[Int32]?]
+    private let plainPaths: [PinnedPath?]
     /// Per enabled rule: the index of its key expression in `extractors`.
     private let ruleKeys: [Int]
     private let workers: Int
@@ -40,7 +40,7 @@ final class KeyRouter {
             slotKeys.append(ruleKeys[ruleKeys.count - 1])
         }
         self.extractors = extractors
-        plainPaths = extractors.map(\.plainFieldPath)
+        plainPaths = extractors.map(\.pinnedPlainPath)
         self.ruleKeys = ruleKeys
         // Per-rule owners fit an event's routing word for up to 16 rules and 15 workers.
         self.slotKeys = rules.count <= 16 && workers <= 15 ? slotKeys : nil
