@@ -412,16 +412,20 @@ struct ExpressionCodeGenerator {
             tests.append(FieldTest(path: ids, comparison: comparison, constant: constant))
         }
         guard tests.count > 1 else { return nil }
-        let fused = tests
+        // `tests` keeps them alive; the closure reads them unretained (a test is
+        // evaluated for every event: no reference count to update each time).
+        let fused = FieldTest.Unretained(tests)
         return Fragment(evaluate: { scope throws(EvaluationError) in
             // Without an event every field is null, as on an empty object.
             let event = scope.event ?? FieldTest.emptyEvent
             let outcome = event.withTape { tape -> Result<Bool, EvaluationError> in
-                // Tests are read in place (a copy of one would retain its fields).
-                fused.withUnsafeBufferPointer { tests -> Result<Bool, EvaluationError> in
+                fused.references.withUnsafeBufferPointer { tests -> Result<Bool, EvaluationError> in
                     for index in tests.indices {
                         do throws(EvaluationError) {
-                            if try !tests[index].evaluate(tape) { return .success(false) }
+                            let passed = tests[index]._withUnsafeGuaranteedRef { test in
+                                Result { () throws(EvaluationError) in try test.evaluate(tape) }
+                            }
+                            if try !passed.get() { return .success(false) }
                         } catch {
                             return .failure(error)
                         }

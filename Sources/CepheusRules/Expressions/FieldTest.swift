@@ -14,31 +14,65 @@ final class FieldTest: Sendable {
         case member(texts: [[UInt8]], negated: Bool)
     }
 
+    /// Tests read without reference counting: `tests` keeps them alive.
+    struct Unretained: @unchecked Sendable {
+        let tests: [FieldTest]
+        let references: [Unmanaged<FieldTest>]
+
+        init(_ tests: [FieldTest]) {
+            self.tests = tests
+            references = tests.map { Unmanaged.passUnretained($0) }
+        }
+    }
+
     /// What an expression sees when there is no event: an empty object.
     static let emptyEvent = Event.make(value: .object(JSONObject()), timestamp: 0, id: "", sequence: 0)
 
-    /// Interned names along the field path.
-    let path: [Int32]
+    /// What `evaluate` does, without payload (switching over `comparison` would copy
+    /// and retain its payload on every evaluation).
+    private enum Kind {
+        case equalText, equalValue, member, ordered
+    }
+
+    /// Interned names along the field path, pinned (read without reference counting).
+    let path: PinnedPath
     let comparison: Comparison
     let constant: Value
+    private let kind: Kind
+    /// `==` (true) or `!=` (false); for `member`, not negated (true) or negated.
+    private let wanted: Bool
     /// For a string constant compared for (in)equality: its UTF-8, compared in place.
-    let utf8: [UInt8]?
+    private let utf8: PinnedBytes
+    /// For `member`: the texts.
+    private let texts: PinnedByteList
     /// Whether a missing (null) field equals the constant.
     let nullEquals: Bool
 
     init(path: [Int32], comparison: Comparison, constant: Value) {
-        self.path = path
+        self.path = Pinned.path(path)
         self.comparison = comparison
         self.constant = constant
-        if case .ordered = comparison {
-            utf8 = nil
-        } else if case .member = comparison {
-            utf8 = nil
-        } else if case .string(let text) = constant {
-            utf8 = Array(text.utf8)
-        } else {
-            utf8 = nil
+        var utf8: [UInt8] = []
+        var texts: [[UInt8]] = []
+        switch comparison {
+        case .ordered:
+            kind = .ordered
+            wanted = true
+        case .member(let list, let negated):
+            kind = .member
+            wanted = !negated
+            texts = list
+        case .equal, .notEqual:
+            if case .equal = comparison { wanted = true } else { wanted = false }
+            if case .string(let text) = constant {
+                kind = .equalText
+                utf8 = Array(text.utf8)
+            } else {
+                kind = .equalValue
+            }
         }
+        self.utf8 = Pinned.bytes(utf8)
+        self.texts = Pinned.byteList(texts)
         nullEquals = ExpressionOperations.equal(.null, constant)
     }
 
@@ -46,20 +80,19 @@ final class FieldTest: Sendable {
     @inline(__always)
     func evaluate(_ tape: TapeView) throws(EvaluationError) -> Bool {
         let index = tape.path(path)
-        switch comparison {
-        case .equal, .notEqual:
-            let wanted: Bool
-            if case .equal = comparison { wanted = true } else { wanted = false }
+        switch kind {
+        case .equalText:
             guard let index else { return nullEquals == wanted }
-            if let utf8 {
-                return utf8.withUnsafeBytes { tape.string(at: index, equals: $0) } == wanted
-            }
+            return tape.string(at: index, equals: utf8.bytes) == wanted
+        case .equalValue:
+            guard let index else { return nullEquals == wanted }
             return ExpressionOperations.equal(tape.value(at: index), constant) == wanted
-        case .member(let texts, let negated):
-            guard let index, tape[index].kind == .string else { return negated }
-            for text in texts where text.withUnsafeBytes({ tape.string(at: index, equals: $0) }) { return !negated }
-            return negated
-        case .ordered(let symbol, let accept):
+        case .member:
+            guard let index, tape[index].kind == .string else { return !wanted }
+            for text in texts.items where tape.string(at: index, equals: text.bytes) { return wanted }
+            return !wanted
+        case .ordered:
+            guard case .ordered(let symbol, let accept) = comparison else { return false }
             let value = index.map { tape.value(at: $0) } ?? .null
             let result = try ExpressionOperations.ordered(value, constant, symbol, accept)
             if case .bool(let flag) = result { return flag }

@@ -208,17 +208,25 @@ public final class RuntimeEngine {
         }
         // The tape stays lent for the whole dispatch: key probes point into it.
         let routing = slotsMatchRouting ? event.routing : .max
+        // The slots are read unretained: a dispatch never changes the rule set, and the
+        // array holds them (no reference count to update per rule and event).
         event.withTape { tape in
-            if routing != .max, let shard {
-                for (index, slot) in slots.enumerated() where slot.enabled {
-                    // The key's owner is another worker, or there is no key (counted
-                    // where the event was parsed): nothing to do here.
-                    guard Int((routing >> UInt64(4 * index)) & 0xF) == shard.index else { continue }
-                    dispatch(event, tape: tape, to: slot, routedHere: true)
-                }
-            } else {
-                for slot in slots where slot.enabled {
-                    dispatch(event, tape: tape, to: slot)
+            slots.withUnsafeBufferPointer { slots in
+                if routing != .max, let shard {
+                    for index in slots.indices {
+                        // The key's owner is another worker, or there is no key (counted
+                        // where the event was parsed): nothing to do here.
+                        guard Int((routing >> UInt64(4 * index)) & 0xF) == shard.index else { continue }
+                        Unmanaged.passUnretained(slots[index])._withUnsafeGuaranteedRef { slot in
+                            if slot.enabled { dispatch(event, tape: tape, to: slot, routedHere: true) }
+                        }
+                    }
+                } else {
+                    for index in slots.indices {
+                        Unmanaged.passUnretained(slots[index])._withUnsafeGuaranteedRef { slot in
+                            if slot.enabled { dispatch(event, tape: tape, to: slot) }
+                        }
+                    }
                 }
             }
         }
