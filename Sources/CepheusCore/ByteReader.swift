@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Reads what `ByteWriter` wrote. Every read checks its bounds and throws
 /// `ByteReader.Malformed` instead of trapping: stored state can be damaged.
 public struct ByteReader: Sendable {
@@ -87,7 +95,16 @@ public struct ByteReader: Sendable {
 
     public mutating func string() throws(Malformed) -> String {
         let slice = try data()
-        guard let text = String(validating: slice, as: UTF8.self) else {
+        // Decoded on the fast path (which replaces invalid UTF-8), then compared with
+        // the bytes: a replacement shows as a difference. (`String(validating:)` is
+        // several times slower.)
+        guard let text = slice.withUnsafeBufferPointer({ buffer -> String? in
+            var text = String(decoding: buffer, as: UTF8.self)
+            let same = text.withUTF8 { decoded in
+                decoded.count == buffer.count && (buffer.isEmpty || memcmp(decoded.baseAddress!, buffer.baseAddress!, buffer.count) == 0)
+            }
+            return same ? text : nil
+        }) else {
             throw Malformed("invalid UTF-8 in a string at byte \(position - slice.count)")
         }
         return text

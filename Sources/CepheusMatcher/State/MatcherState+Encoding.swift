@@ -17,9 +17,13 @@ extension MatcherState {
     public static func decode(from reader: inout ByteReader, events: StateEventTable) throws(ByteReader.Malformed) -> MatcherState {
         var state = MatcherState()
         var partial: [ComputationState] = []
-        for _ in 0..<(try reader.count(limit: reader.remaining)) { partial.append(try ComputationState.decode(from: &reader)) }
+        let partialCount = try reader.count(limit: reader.remaining)
+        partial.reserveCapacity(partialCount)
+        for _ in 0..<partialCount { partial.append(try ComputationState.decode(from: &reader)) }
         var completed: [ComputationState] = []
-        for _ in 0..<(try reader.count(limit: reader.remaining)) { completed.append(try ComputationState.decode(from: &reader)) }
+        let completedCount = try reader.count(limit: reader.remaining)
+        completed.reserveCapacity(completedCount)
+        for _ in 0..<completedCount { completed.append(try ComputationState.decode(from: &reader)) }
         state.partialMatches = FlinkPriorityQueue(heapOrder: partial)
         state.completedMatches = FlinkPriorityQueue(heapOrder: completed)
         state.buffer = try SharedBuffer.decode(from: &reader, events: events)
@@ -73,14 +77,14 @@ extension DeweyNumber {
     static func decode(from reader: inout ByteReader) throws(ByteReader.Malformed) -> DeweyNumber {
         let count = try reader.count(limit: 1 << 16)
         guard count > 0 else { throw ByteReader.Malformed("a Dewey number with no digits") }
-        var digits: [Int32] = []
-        digits.reserveCapacity(count)
-        for _ in 0..<count {
+        // Built digit by digit (no array of digits in between).
+        var number = DeweyNumber(0)
+        for index in 0..<count {
             let digit = try reader.signed()
             guard let narrow = Int32(exactly: digit) else { throw ByteReader.Malformed("Dewey digit \(digit) out of range") }
-            digits.append(narrow)
+            number = index == 0 ? DeweyNumber(narrow) : number.addStage().increase(Int(narrow))
         }
-        return DeweyNumber(digits: digits)
+        return number
     }
 }
 
