@@ -16,6 +16,38 @@ public final class MatcherScratch {
     let loader = MatchedEventsLoader()
     var path: [Int32] = []
     var search: [PatternSearchStep] = []
+    /// The decision graphs of the event being processed, per NFA state, when no
+    /// condition reads steps (then a state's graph is the same for every partial match
+    /// waiting in it): see `PatternMatcher.computeNextStates`. Valid while `graphEpoch`
+    /// matches, which every `process` call moves on.
+    var graphs: [DecisionGraph] = []
+    var graphEdges: [TransitionEdge] = []
+    var graphEpoch = 0
+    /// Per NFA state, for the same event: the final state its proceed edges reach
+    /// (`findFinalStateAfterProceed`), -1 for none; valid where `finalEpochs` matches.
+    var finals: [Int32] = []
+    var finalEpochs: [Int] = []
+
+    /// One state's decision graph for one event: its edges (`count` of them from
+    /// `start` in `graphEdges`) and how many take and ignore.
+    struct DecisionGraph {
+        var epoch = -1
+        var start: Int32 = 0
+        var count: Int32 = 0
+        var takes: Int32 = 0
+        var ignores: Int32 = 0
+    }
+
+    /// Starts a new event (and key): the cached graphs no longer hold.
+    func beginGraphs(states: Int) {
+        graphEpoch &+= 1
+        graphEdges.clear()
+        if graphs.count < states { graphs.append(contentsOf: repeatElement(DecisionGraph(), count: states - graphs.count)) }
+        if finals.count < states {
+            finals.append(contentsOf: repeatElement(-1, count: states - finals.count))
+            finalEpochs.append(contentsOf: repeatElement(-1, count: states - finalEpochs.count))
+        }
+    }
 
     /// A spare queue larger than this is dropped rather than kept: spare storage ends up
     /// in some key's state, and most keys hold a start state and a partial match or two.

@@ -196,32 +196,49 @@ extension PatternMatcher {
         _ buffer: inout SharedBuffer, _ computation: ComputationState, event: Event, eventKey: EventKey,
         key: Value, shared: inout EventConditionCache, stats: inout MatcherStats,
         into result: inout [ComputationState], edges: inout [TransitionEdge], stack: inout [Int],
-        loader: MatchedEventsLoader? = nil
+        loader: MatchedEventsLoader? = nil, graphs: MatcherScratch? = nil
     ) {
         result.clear()
         edges.clear()
         stack.clear()
-        var context = ConditionContext(
-            computation: conditionsReadSteps ? computation : nil, event: event, key: key, shared: shared, loader: loader)
-        defer { shared = context.shared }
         // decision graph
         var totalTake = 0
         var totalIgnore = 0
-        stack.append(computation.state)
-        while let current = stack.popLast() {
-            for index in table.ranges[current] {
-                let transition = table.transitions[index]
-                guard check(transition.condition, &context, buffer: buffer, stats: &stats) else { continue }
-                switch transition.action {
-                case .proceed:
-                    stack.append(transition.target)
-                case .ignore, .take:
-                    let selfIgnore = transition.action == .ignore && transition.target == computation.state
-                    if !selfIgnore {
-                        if transition.action == .ignore { totalIgnore += 1 } else { totalTake += 1 }
+        // Made when a condition has to be checked (not at all when the graph is cached
+        // and nothing is taken).
+        var context: ConditionContext?
+        defer { if let context { shared = context.shared } }
+        if let graphs, graphs.graphs[computation.state].epoch == graphs.graphEpoch {
+            // Another partial match in this state already walked it for this event.
+            let graph = graphs.graphs[computation.state]
+            edges.append(contentsOf: graphs.graphEdges[Int(graph.start)..<Int(graph.start + graph.count)])
+            totalTake = Int(graph.takes)
+            totalIgnore = Int(graph.ignores)
+        } else {
+            context = ConditionContext(
+                computation: conditionsReadSteps ? computation : nil, event: event, key: key, shared: shared, loader: loader)
+            stack.append(computation.state)
+            while let current = stack.popLast() {
+                for index in table.ranges[current] {
+                    let transition = table.transitions[index]
+                    guard check(transition.condition, &context!, buffer: buffer, stats: &stats) else { continue }
+                    switch transition.action {
+                    case .proceed:
+                        stack.append(transition.target)
+                    case .ignore, .take:
+                        let selfIgnore = transition.action == .ignore && transition.target == computation.state
+                        if !selfIgnore {
+                            if transition.action == .ignore { totalIgnore += 1 } else { totalTake += 1 }
+                        }
+                        edges.append(TransitionEdge(action: transition.action, source: current, target: transition.target))
                     }
-                    edges.append(TransitionEdge(action: transition.action, source: current, target: transition.target))
                 }
+            }
+            if let graphs {
+                graphs.graphs[computation.state] = MatcherScratch.DecisionGraph(
+                    epoch: graphs.graphEpoch, start: Int32(graphs.graphEdges.count), count: Int32(edges.count),
+                    takes: Int32(totalTake), ignores: Int32(totalIgnore))
+                graphs.graphEdges.append(contentsOf: edges)
             }
         }
 
@@ -272,7 +289,23 @@ extension PatternMatcher {
                 let start = isStart ? event.timestamp : computation.startTimestamp
                 let startEvent = isStart ? eventKey : computation.startEvent
                 addState(edge.target, newEntry, nextVersion, start, event.timestamp, startEvent)
-                if let final = findFinalStateAfterProceed(edge.target, &context, buffer: buffer, stats: &stats, stack: &stack) {
+                let final: Int?
+                if let graphs, graphs.finalEpochs[edge.target] == graphs.graphEpoch {
+                    // Found for another partial match taking into the same state.
+                    let cached = graphs.finals[edge.target]
+                    final = cached < 0 ? nil : Int(cached)
+                } else {
+                    if context == nil {
+                        context = ConditionContext(
+                            computation: conditionsReadSteps ? computation : nil, event: event, key: key, shared: shared, loader: loader)
+                    }
+                    final = findFinalStateAfterProceed(edge.target, &context!, buffer: buffer, stats: &stats, stack: &stack)
+                    if let graphs {
+                        graphs.finals[edge.target] = Int32(final ?? -1)
+                        graphs.finalEpochs[edge.target] = graphs.graphEpoch
+                    }
+                }
+                if let final {
                     addState(final, newEntry, nextVersion, start, event.timestamp, startEvent)
                 }
             case .proceed:

@@ -88,6 +88,8 @@ public final class PatternMatcher: Sendable {
         swap(&potentialMatches, &scratch.potentialMatches)
         var live = 0
         var shared = conditions
+        let graphs: MatcherScratch? = conditionsReadSteps ? nil : scratch
+        graphs?.beginGraphs(states: table.kinds.count)
 
         stats.steps += state.partialMatches.count
         // The partial matches are moved out and taken one by one, in queue order: none
@@ -102,7 +104,7 @@ public final class PatternMatcher: Sendable {
                 let computation = (base + slot).move()
                 computeNextStates(
                     &state.buffer, computation, event: event, eventKey: eventKey, key: key, shared: &shared, stats: &stats,
-                    into: &scratch.next, edges: &scratch.edges, stack: &scratch.stack, loader: scratch.loader)
+                    into: &scratch.next, edges: &scratch.edges, stack: &scratch.stack, loader: scratch.loader, graphs: graphs)
                 scratch.retained.clear()
                 var discard = false
                 // Successors are moved (popped in order), not copied: a partial match's
