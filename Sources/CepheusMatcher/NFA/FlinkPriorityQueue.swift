@@ -25,6 +25,10 @@ public struct FlinkPriorityQueue: Sendable {
     private func compare(_ a: Element, _ b: Element) -> Int { ComputationState.compare(a, b) }
 
     public var count: Int { elements.count }
+
+    /// Makes room for `capacity` elements at once (a queue that grows one `add` at a
+    /// time is copied each time its storage doubles).
+    mutating func reserveCapacity(_ capacity: Int) { elements.reserveCapacity(capacity) }
     var capacity: Int { elements.capacity }
 
     public var isEmpty: Bool { elements.isEmpty }

@@ -96,6 +96,8 @@ public final class PatternMatcher: Sendable {
         // is copied (a Dewey number may hold a reference-counted digit array).
         var pending = state.partialMatches.takeElements(reusing: &scratch.pending)
         let pendingCount = pending.count
+        // About as many partial matches come out as go in (a hot key holds thousands).
+        if pendingCount > 4 { newPartialMatches.reserveCapacity(pendingCount + 2) }
         // Each is moved out of its slot in turn, and the emptied slots are refilled with
         // a placeholder that holds nothing before the array sees them again.
         pending.withUnsafeMutableBufferPointer { pendingSlots in
