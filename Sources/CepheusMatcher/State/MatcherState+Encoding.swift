@@ -61,6 +61,10 @@ extension ComputationState {
         var startEvent: EventKey?
         if try reader.bool() {
             startEvent = EventKey(timestamp: try reader.signed(), sequence: try reader.signed())
+            // The start event's time is the partial match's start, and events count from 0.
+            guard startEvent!.timestamp == start, startEvent!.sequence >= 0 else {
+                throw ByteReader.Malformed("partial match starts at \(start) with start event \(startEvent!)")
+            }
         }
         return ComputationState(
             state: state, previousEntry: previous < 0 ? nil : Int32(previous), version: version,
