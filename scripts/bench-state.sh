@@ -6,7 +6,9 @@
 #  4. replay throughput on the standard 10,000,000 events (P2) with the RocksDB
 #     backend and a checkpoint every 1,000,000 events, against the in-memory run
 #     (medians of RUNS runs);
-#  5. peak RSS while 5,000,000 keys are live under --state-memory-limit LIMIT.
+#  5. peak RSS while 5,000,000 keys are live under --state-memory-limit LIMIT;
+#  6. peak RSS and time for KEYS live keys in memory: cold states compacted (the
+#     default --hot-states) against all live (--hot-states 0), medians of RUNS runs.
 #   scripts/bench-state.sh [KEYS] [RUNS] [LIMIT]     (default: 1000000 3 512MiB)
 #   BENCH_DIR=DIR   where inputs and state go (default /tmp/cepheus-bench)
 #   SKIP=...        steps to skip, e.g. SKIP="4 5"
@@ -94,4 +96,20 @@ if [[ $skip != *" 5 "* ]]; then
   /usr/bin/time -f "%e s, max RSS %M KiB" -o "$data/time" "$bin" replay --rules "$data/state-rules" --events "$five" \
     --state-dir "$data/state-5m" --checkpoint-every 1000000 --state-memory-limit "$limit" >/dev/null 2>"$data/err"
   grep -E "^details|^events=" "$data/err"; cat "$data/time"
+fi
+
+if [[ $skip != *" 6 "* ]]; then
+  input="$data/keys-$keys.jsonl"
+  [ -s "$input" ] || unique_keys "$keys" $((keys / 100)) "$input"
+  echo "== 6. $keys live keys in memory: compacted (default --hot-states) against all live (--hot-states 0)"
+  for hot in 16384 0; do
+    times=(); rss=()
+    for _ in $(seq "$runs"); do
+      /usr/bin/time -f "%e %M" -o "$data/time" "$bin" replay --rules "$data/state-rules" --events "$input" --hot-states "$hot" --stats \
+        >/dev/null 2>"$data/err"
+      times+=("$(cut -d' ' -f1 "$data/time")"); rss+=("$(cut -d' ' -f2 "$data/time")")
+      echo "--hot-states $hot: $(cat "$data/time") (s, max RSS KiB); $(grep -o 'states_compacted=[0-9]* states_inflated=[0-9]*' "$data/err")"
+    done
+    echo "median --hot-states $hot: $(printf '%s\n' "${times[@]}" | median) s, $(printf '%s\n' "${rss[@]}" | median) KiB"
+  done
 fi
