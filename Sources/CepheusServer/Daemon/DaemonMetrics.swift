@@ -108,7 +108,22 @@ final class DaemonMetrics: Sendable {
         rejectedInLog.increment(by: Int64(max(0, counters.rejected - last.counters.rejected)))
         controlRejected.increment(by: Int64(max(0, counters.controlRejected - last.counters.controlRejected)))
         rulesLoaded.set(to: Double(rules.count))
+        let moves = [
+            ("compacted", counters.statesCompacted, last.counters.statesCompacted),
+            ("inflated", counters.statesInflated, last.counters.statesInflated),
+            ("spilled", counters.statesSpilled, last.counters.statesSpilled),
+            ("loaded", counters.statesLoaded, last.counters.statesLoaded),
+        ]
+        for (kind, now, before) in moves where now > before {
+            registry.makeCounter(
+                descriptor: Self.metric(
+                    "cepheus_state_moves_total",
+                    "(Rule, key) states compacted in memory, made live again, spilled to RocksDB or loaded back."),
+                labels: [("kind", kind)]
+            ).increment(by: Int64(now - before))
+        }
         for rule in rules {
+            registry.makeGauge(descriptor: Self.metric("cepheus_keys", "(Rule, key) states held (live, compacted or spilled), by rule."), labels: [("rule", rule.id)]).set(to: Double(rule.keys))
             registry.makeGauge(descriptor: Self.metric("cepheus_partial_matches", "Partial matches alive, by rule."), labels: [("rule", rule.id)]).set(to: Double(rule.partialMatches))
             let dropped = rule.droppedPartialMatches - (last.dropped[rule.id] ?? 0)
             let counter = registry.makeCounter(descriptor: Self.metric("cepheus_partial_matches_dropped_total", "Partial matches dropped by the per-key cap, by rule."), labels: [("rule", rule.id)])
