@@ -18,6 +18,11 @@ final class KeyRouter {
     /// Per rule, in rule-set order: its key expression's index, or -1 (disabled); `nil`
     /// when the rule set is too large to route per rule.
     private let slotKeys: [Int]?
+    /// With one key expression, a plain field, and per-rule routing: the routing word
+    /// for each owner (index `workers`: no key), so `route` reads one field, hashes it
+    /// and looks the rest up.
+    private let singlePath: PinnedPath?
+    private let routingByOwner: [UInt64]
 
     init(rules: [Rule], workers: Int) {
         var signatures: [String: Int] = [:]
@@ -46,12 +51,39 @@ final class KeyRouter {
         self.slotKeys = rules.count <= 16 && workers <= 15 ? slotKeys : nil
         self.workers = workers
         owners = Array(repeating: -1, count: extractors.count)
+        if extractors.count == 1, let path = plainPaths[0], let slotKeys = self.slotKeys {
+            singlePath = path
+            routingByOwner = (0...workers).map { owner in
+                var routing: UInt64 = .max
+                for (slot, keyIndex) in slotKeys.enumerated() {
+                    let nibble = UInt64(keyIndex >= 0 && owner < workers ? owner : 0xF)
+                    routing = routing & ~(0xF << UInt64(4 * slot)) | nibble << UInt64(4 * slot)
+                }
+                return routing
+            }
+        } else {
+            singlePath = nil
+            routingByOwner = []
+        }
     }
 
     /// A bit per worker that needs `event` (bit `i` for worker `i`), how many rules have
     /// no key for it, and the owner per rule (`Event.routing`, `.max` when not kept).
     func route(_ event: Event) -> (workers: UInt64, keySkipped: Int, routing: UInt64) {
         let workers = self.workers
+        if let singlePath {
+            // One plain-field key for every rule: found, hashed and looked up.
+            let group = event.withTape { KeyExtractor.plainKeyGroup(singlePath, in: $0) }
+            switch group {
+            case .some(.some(let group)):
+                let owner = group % workers
+                return (1 << UInt64(owner), 0, routingByOwner[owner])
+            case .some(.none):
+                return (0, ruleKeys.count, routingByOwner[workers])
+            case .none:
+                break  // not a plain string after all: the general path builds the key
+            }
+        }
         var needsExtractor = false
         event.withTape { tape in
             owners.withUnsafeMutableBufferPointer { owners in
