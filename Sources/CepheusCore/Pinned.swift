@@ -9,7 +9,7 @@ public struct PinnedPath: @unchecked Sendable {
 }
 
 /// A byte string (UTF-8 text) in memory that is never freed (see `PinnedPath`).
-public struct PinnedBytes: @unchecked Sendable {
+public struct PinnedBytes: @unchecked Sendable, BitwiseCopyable {
     public let bytes: UnsafeRawBufferPointer
 }
 
@@ -21,49 +21,31 @@ public struct PinnedByteList: @unchecked Sendable {
 /// Copies paths and byte strings into never-freed memory, once per distinct content:
 /// what the process pins is bounded by the distinct paths and literals its rules use.
 public enum Pinned {
-    private struct Table {
-        var paths: [[Int32]: (Int, Int)] = [:]
-        var bytes: [[UInt8]: (Int, Int)] = [:]
-        var lists: [[Int]: (Int, Int)] = [:]
-    }
-
-    private static let table = Mutex(Table())
+    /// Address of the pinned copy, by kind and content.
+    private static let table = Mutex([[UInt8]: Int]())
 
     public static func path(_ names: [Int32]) -> PinnedPath {
-        let (address, count) = table.withLock { table -> (Int, Int) in
-            if let known = table.paths[names] { return known }
-            let memory = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, names.count))
-            memory.initialize(from: names, count: names.count)
-            let entry = (Int(bitPattern: memory), names.count)
-            table.paths[names] = entry
-            return entry
-        }
-        return PinnedPath(names: UnsafeBufferPointer(start: UnsafePointer(bitPattern: address), count: count))
+        PinnedPath(names: pin(names, kind: 0))
     }
 
     public static func bytes(_ content: [UInt8]) -> PinnedBytes {
-        let (address, count) = table.withLock { table -> (Int, Int) in
-            if let known = table.bytes[content] { return known }
-            let memory = UnsafeMutableRawPointer.allocate(byteCount: max(1, content.count), alignment: 1)
-            content.withUnsafeBytes { if let source = $0.baseAddress { memory.copyMemory(from: source, byteCount: content.count) } }
-            let entry = (Int(bitPattern: memory), content.count)
-            table.bytes[content] = entry
-            return entry
-        }
-        return PinnedBytes(bytes: UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: address), count: count))
+        PinnedBytes(bytes: UnsafeRawBufferPointer(pin(content, kind: 1)))
     }
 
     public static func byteList(_ contents: [[UInt8]]) -> PinnedByteList {
-        let items = contents.map { bytes($0) }
-        let key = items.map { Int(bitPattern: $0.bytes.baseAddress) }
-        let (address, count) = table.withLock { table -> (Int, Int) in
-            if let known = table.lists[key] { return known }
-            let memory = UnsafeMutablePointer<PinnedBytes>.allocate(capacity: max(1, items.count))
-            memory.initialize(from: items, count: items.count)
-            let entry = (Int(bitPattern: memory), items.count)
-            table.lists[key] = entry
-            return entry
+        PinnedByteList(items: pin(contents.map { bytes($0) }, kind: 2))
+    }
+
+    /// The pinned copy of `values` (made on first use).
+    private static func pin<Element: BitwiseCopyable>(_ values: [Element], kind: UInt8) -> UnsafeBufferPointer<Element> {
+        let key = [kind] + values.withUnsafeBytes { Array($0) }
+        let address = table.withLock { table -> Int in
+            if let known = table[key] { return known }
+            let memory = UnsafeMutablePointer<Element>.allocate(capacity: max(1, values.count))
+            memory.initialize(from: values, count: values.count)
+            table[key] = Int(bitPattern: memory)
+            return Int(bitPattern: memory)
         }
-        return PinnedByteList(items: UnsafeBufferPointer(start: UnsafePointer(bitPattern: address), count: count))
+        return UnsafeBufferPointer(start: UnsafePointer(bitPattern: address), count: values.count)
     }
 }
