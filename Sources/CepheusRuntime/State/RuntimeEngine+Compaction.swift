@@ -6,9 +6,9 @@ extension RuntimeEngine {
     /// States held compacted (encoded in memory) now, over all rules.
     public var compactedStateCount: Int { slots.reduce(0) { $0 + $1.compacted.count } }
 
-    /// Called every 256 dispatches (fewer under a small limit): compacts cold states once more are live than
-    /// `hotStateLimit` and than twice what the last sweep kept (so a sweep's cost is
-    /// paid for by at least as many new or reloaded states).
+    /// Called every 256 dispatches (fewer under a small limit): compacts cold states
+    /// once more are live than `hotStateLimit` and than twice what the last sweep kept
+    /// (so a sweep's cost is paid for by at least as many new or reloaded states).
     func checkCompaction() {
         guard hotStateLimit > 0 else { return }
         if residentStateCount > max(hotStateLimit, nextCompactionFloor) { compactColdStates() }
@@ -29,7 +29,7 @@ extension RuntimeEngine {
             var victims: [KeyState] = []
             for index in 0..<slot.states.capacity {
                 guard let state = slot.states.state(atSlot: index) else { continue }
-                if state.dirty {
+                if state.dirty || state.partialMatches > Self.mostCompactedPartialMatches {
                     kept += 1
                 } else if state.referenced && !everything {
                     state.referenced = false
@@ -44,6 +44,7 @@ extension RuntimeEngine {
                     kept += 1
                     continue
                 }
+                compacted += 1
                 slot.states.remove(state)
                 slot.compacted.insert(hash: state.hash, state: bytes, persisted: state.persisted)
                 slot.compactedPartialMatches += state.partialMatches
@@ -56,7 +57,6 @@ extension RuntimeEngine {
                 state.evicted = true
                 state.matcher = .empty
             }
-            compacted += victims.count
         }
         if compacted > 0 { timers.removeEvicted() }
         counters.statesCompacted += compacted
@@ -65,8 +65,11 @@ extension RuntimeEngine {
     }
 
     /// States larger than this stay live (a hot key with thousands of partial matches
-    /// is not cold for long, and decoding it costs more than it saves).
+    /// is not cold for long, and decoding it costs more than it saves); so do states
+    /// with more partial matches than `mostCompactedPartialMatches`, without being
+    /// encoded to find out.
     static let largestCompactedState = 1 << 20
+    static let mostCompactedPartialMatches = 1024
 
     /// Decodes the compacted state of the key `probe` stands for, if `slot` holds one,
     /// and makes it live again.
