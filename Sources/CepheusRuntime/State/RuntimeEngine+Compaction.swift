@@ -86,23 +86,14 @@ extension RuntimeEngine {
     /// its timer queued.
     @discardableResult
     func inflate(_ slot: RuleSlot, hash: UInt64, at location: CompactStateTable.Location) -> KeyState? {
-        let bytes = slot.compacted.state(at: location)
-        var shared: [Int64: Event] = [:]
-        let state: KeyState
-        do {
-            state = try KeyState.decode(bytes, parser: &spillParser, events: &shared)
-        } catch {
-            // It was encoded by this process: this would be a bug, reported, and the
-            // bytes stay where they are.
-            onDiagnostic("compacted state of rule \(slot.rule.id) does not decode: \(error)")
-            return nil
-        }
+        // It was encoded by this process: a failure would be a bug, reported, and the
+        // bytes stay where they are.
+        guard let state = decodeState(slot.compacted.state(at: location), or: "compacted state of rule \(slot.rule.id) does not decode")
+        else { return nil }
         slot.compacted.remove(hash: hash, at: location)
         state.persisted = location.persisted
-        state.referenced = true
         slot.compactedPartialMatches -= state.partialMatches
-        slot.states.insert(state)
-        if let due = state.scheduledTimer { timers.insert(TimerQueue.Timer(time: due, slot: slot, state: state)) }
+        makeLive(state, in: slot)
         counters.statesInflated += 1
         return state
     }

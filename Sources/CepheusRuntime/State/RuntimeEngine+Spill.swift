@@ -130,20 +130,12 @@ extension RuntimeEngine {
             onDiagnostic("cannot read the spilled state of rule \(slot.rule.id), key \(key.jsonString): \(error)")
             return nil
         }
-        var shared: [Int64: Event] = [:]
-        let state: KeyState
-        do {
-            state = try KeyState.decode(bytes, parser: &spillParser, events: &shared)
-        } catch {
-            onDiagnostic("spilled state of rule \(slot.rule.id), key \(key.jsonString) is damaged: \(error)")
-            return nil
-        }
+        guard let state = decodeState(bytes, or: "spilled state of rule \(slot.rule.id), key \(key.jsonString) is damaged")
+        else { return nil }
         slot.spilled.remove(hash)
         slot.spilledPartialMatches -= state.partialMatches
-        slot.states.insert(state)
-        state.referenced = true
+        makeLive(state, in: slot)
         if let due = state.scheduledTimer {
-            timers.insert(TimerQueue.Timer(time: due, slot: slot, state: state))
             var batch = StateBatch()
             batch.delete(StateKey.timer(time: due, stateKey: storeKey))
             try? store.write(batch)
@@ -205,5 +197,26 @@ extension RuntimeEngine {
         slot.spilledPartialMatches = 0
         // The discarded states must not be written back by the next checkpoint.
         for state in slot.states.values { state.persisted = false }
+    }
+}
+
+extension RuntimeEngine {
+    /// A spilled or compacted state's bytes decoded, or `nil` after reporting
+    /// `failure` with the reason.
+    func decodeState(_ bytes: [UInt8], or failure: @autoclosure () -> String) -> KeyState? {
+        var shared: [Int64: Event] = [:]
+        do {
+            return try KeyState.decode(bytes, parser: &spillParser, events: &shared)
+        } catch {
+            onDiagnostic("\(failure()): \(error)")
+            return nil
+        }
+    }
+
+    /// A decoded state back in its rule's table, touched, its timer queued.
+    func makeLive(_ state: KeyState, in slot: RuleSlot) {
+        slot.states.insert(state)
+        state.referenced = true
+        if let due = state.scheduledTimer { timers.insert(TimerQueue.Timer(time: due, slot: slot, state: state)) }
     }
 }
