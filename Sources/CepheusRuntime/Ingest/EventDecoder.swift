@@ -16,7 +16,9 @@ public struct EventDecoder {
     private let controlName: Int32
     private let sourcePrefix: [UInt8]
     private var parser: TapeParser
-    private var idText: [UInt8] = []
+    /// The `idSource` of the last line that had one, and its `<source>:` bytes.
+    private var lastIDSource: String?
+    private var lastIDPrefix: [UInt8] = []
 
     public init(timeField: String = "ts", sourceName: String) {
         self.timeField = timeField
@@ -56,18 +58,19 @@ public struct EventDecoder {
         if case .failure(let error) = parsed { return .rejected(reason: error.description) }
         let header = parser.entry(0)
         guard header.kind == .object else { return .rejected(reason: "not a JSON object") }
-        let names = (time: timeFieldName, id: idName, control: controlName)
-        let fields = parser.withTape { tape in
-            (time: tape.member(names.time, of: 0), id: tape.member(names.id, of: 0), control: tape.member(names.control, of: 0))
-        }
-        if header.length == 1, let control = fields.control {
+        // Names copied out first: a closure reading `self` would copy the parser.
+        let (time, id, control) = (timeFieldName, idName, controlName)
+        let fields = parser.withTape { tape in tape.rootMembers(time, id, control) }
+        if header.length == 1, let control = fields.2 {
             return .control(parser.withTape { $0.value(at: control) })
         }
         let timestamp: Int64
         if let processingTime {
             timestamp = processingTime
+        } else if let index = fields.0, parser.entry(index).kind == .int {
+            timestamp = Int64(bitPattern: parser.entry(index).payload)
         } else {
-            let timeValue = fields.time.map { index in parser.withTape { $0.value(at: index) } } ?? .null
+            let timeValue = fields.0.map { index in parser.withTape { $0.value(at: index) } } ?? .null
             if timeValue.isNull {
                 return .rejected(reason: "missing timestamp field '\(timeField)'")
             }
@@ -78,42 +81,46 @@ public struct EventDecoder {
         }
         var idStart: UInt32 = 0
         var idLength: UInt32 = 0
-        if let index = fields.id, [.string, .int, .double].contains(parser.entry(index).kind) {
+        if let index = fields.1, Self.isIDKind(parser.entry(index).kind) {
             // A string id's bytes, or a number's source text (kept by the parser).
             idStart = parser.entry(index).start
             idLength = parser.entry(index).length
         } else {
-            idText.removeAll(keepingCapacity: true)
-            if let idSource {
-                idText.append(contentsOf: idSource.utf8)
-                idText.append(UInt8(ascii: ":"))
-            } else {
-                idText.append(contentsOf: sourcePrefix)
+            // `<source>:<line>`, written straight into the parser's string area.
+            if let idSource, idSource != lastIDSource {
+                lastIDSource = idSource
+                lastIDPrefix = Array(idSource.utf8) + [UInt8(ascii: ":")]
             }
-            Self.appendDecimal(line, to: &idText)
-            idStart = idText.withUnsafeBytes { parser.appendString($0) }
-            idLength = UInt32(idText.count)
+            let prefix = idSource == nil ? sourcePrefix : lastIDPrefix
+            idStart = prefix.withUnsafeBytes { parser.appendString($0) }
+            idLength = UInt32(prefix.count) + Self.appendDecimal(line, to: &parser)
         }
         return .event(parser.makeEvent(idStart: idStart, idLength: idLength, timestamp: timestamp, sequence: sequence))
     }
 
-    private static func appendDecimal(_ number: Int64, to bytes: inout [UInt8]) {
+    @inline(__always)
+    private static func isIDKind(_ kind: TapeEntry.Kind) -> Bool {
+        kind == .string || kind == .int || kind == .double
+    }
+
+    /// Appends `number` in decimal to the parser's string area; returns its length.
+    private static func appendDecimal(_ number: Int64, to parser: inout TapeParser) -> UInt32 {
         if number < 0 {
-            bytes.append(contentsOf: String(number).utf8)
-            return
+            let text = Array(String(number).utf8)
+            _ = text.withUnsafeBytes { parser.appendString($0) }
+            return UInt32(text.count)
         }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
         var remaining = UInt64(number)
         var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
+        return withUnsafeMutableBytes(of: &digits) { buffer in
             repeat {
-                buffer[19 - count] = UInt8(ascii: "0") + UInt8(remaining % 10)
+                buffer[23 - count] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: remaining % 10)
                 remaining /= 10
                 count += 1
             } while remaining > 0
-            bytes.append(contentsOf: buffer[(20 - count)...])
+            _ = parser.appendString(UnsafeRawBufferPointer(rebasing: buffer[(24 - count)...]))
+            return UInt32(count)
         }
     }
 }
