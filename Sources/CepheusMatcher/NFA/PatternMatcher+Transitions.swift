@@ -8,7 +8,7 @@ import CepheusRules
 struct ConditionContext {
     /// The partial match, kept only when some condition reads steps (copying it can
     /// retain its Dewey number's digits, so rules that never read steps skip it).
-    let computation: ComputationState?
+    private(set) var computation: ComputationState?
     let event: Event
     let key: Value
     /// This partial match's results of conditions that name steps.
@@ -29,6 +29,20 @@ struct ConditionContext {
         if let computation, let loader {
             loader.begin(computation)
             matched = loader
+        }
+    }
+
+    /// Moves on to the next partial match of the same event (when conditions read
+    /// steps): its own results start empty, the shared ones stay.
+    mutating func begin(_ computation: ComputationState, loader: MatchedEventsLoader?) {
+        self.computation = computation
+        wheres = ConditionBits()
+        untils = ConditionBits()
+        if let loader {
+            loader.begin(computation)
+            matched = loader
+        } else {
+            matched = nil
         }
     }
 
@@ -191,12 +205,13 @@ extension PatternMatcher {
 
     /// Flink's `computeNextStates`: the decision graph of the partial match's state,
     /// then one new partial match per take/ignore edge, with Dewey versions assigned
-    /// the same way.
+    /// the same way. `context` holds the event (and, when conditions read steps, was
+    /// pointed at `computation` by the caller: `ConditionContext.begin`).
     func computeNextStates(
         _ buffer: inout SharedBuffer, _ computation: ComputationState, event: Event, eventKey: EventKey,
-        key: Value, shared: inout EventConditionCache, stats: inout MatcherStats,
+        context: inout ConditionContext, stats: inout MatcherStats,
         into result: inout [ComputationState], edges: inout [TransitionEdge], stack: inout [Int],
-        loader: MatchedEventsLoader? = nil, graphs: MatcherScratch? = nil
+        graphs: MatcherScratch? = nil
     ) {
         result.clear()
         edges.clear()
@@ -204,24 +219,18 @@ extension PatternMatcher {
         // decision graph
         var totalTake = 0
         var totalIgnore = 0
-        // Made when a condition has to be checked (not at all when the graph is cached
-        // and nothing is taken).
-        var context: ConditionContext?
-        defer { if let context { shared = context.shared } }
         if let graphs, graphs.graphs[computation.state].epoch == graphs.graphEpoch {
             // Another partial match in this state already walked it for this event.
             let graph = graphs.graphs[computation.state]
-            edges.append(contentsOf: graphs.graphEdges[Int(graph.start)..<Int(graph.start + graph.count)])
+            for index in Int(graph.start)..<Int(graph.start + graph.count) { edges.append(graphs.graphEdges[index]) }
             totalTake = Int(graph.takes)
             totalIgnore = Int(graph.ignores)
         } else {
-            context = ConditionContext(
-                computation: conditionsReadSteps ? computation : nil, event: event, key: key, shared: shared, loader: loader)
             stack.append(computation.state)
             while let current = stack.popLast() {
                 for index in table.ranges[current] {
                     let transition = table.transitions[index]
-                    guard check(transition.condition, &context!, buffer: buffer, stats: &stats) else { continue }
+                    guard check(transition.condition, &context, buffer: buffer, stats: &stats) else { continue }
                     switch transition.action {
                     case .proceed:
                         stack.append(transition.target)
@@ -238,7 +247,7 @@ extension PatternMatcher {
                 graphs.graphs[computation.state] = MatcherScratch.DecisionGraph(
                     epoch: graphs.graphEpoch, start: Int32(graphs.graphEdges.count), count: Int32(edges.count),
                     takes: Int32(totalTake), ignores: Int32(totalIgnore))
-                graphs.graphEdges.append(contentsOf: edges)
+                for edge in edges { graphs.graphEdges.append(edge) }
             }
         }
 
@@ -295,11 +304,7 @@ extension PatternMatcher {
                     let cached = graphs.finals[edge.target]
                     final = cached < 0 ? nil : Int(cached)
                 } else {
-                    if context == nil {
-                        context = ConditionContext(
-                            computation: conditionsReadSteps ? computation : nil, event: event, key: key, shared: shared, loader: loader)
-                    }
-                    final = findFinalStateAfterProceed(edge.target, &context!, buffer: buffer, stats: &stats, stack: &stack)
+                    final = findFinalStateAfterProceed(edge.target, &context, buffer: buffer, stats: &stats, stack: &stack)
                     if let graphs {
                         graphs.finals[edge.target] = Int32(final ?? -1)
                         graphs.finalEpochs[edge.target] = graphs.graphEpoch

@@ -87,9 +87,19 @@ public final class PatternMatcher: Sendable {
         var potentialMatches = FlinkPriorityQueue()
         swap(&potentialMatches, &scratch.potentialMatches)
         var live = 0
-        var shared = conditions
+        var context = ConditionContext(computation: nil, event: event, key: key, shared: conditions)
         let graphs: MatcherScratch? = conditionsReadSteps ? nil : scratch
         graphs?.beginGraphs(states: table.kinds.count)
+        // The working arrays are held locally while the partial matches are stepped:
+        // no access to the scratch object's fields per partial match.
+        var next: [ComputationState] = []
+        swap(&next, &scratch.next)
+        var retained: [ComputationState] = []
+        swap(&retained, &scratch.retained)
+        var edges: [TransitionEdge] = []
+        swap(&edges, &scratch.edges)
+        var stack: [Int] = []
+        swap(&stack, &scratch.stack)
 
         stats.steps += state.partialMatches.count
         // The partial matches are moved out and taken one by one, in queue order: none
@@ -104,15 +114,28 @@ public final class PatternMatcher: Sendable {
             guard pendingCount > 0, let base = pendingSlots.baseAddress else { return }
             for slot in 0..<pendingCount {
                 let computation = (base + slot).move()
+                if conditionsReadSteps { context.begin(computation, loader: scratch.loader) }
                 computeNextStates(
-                    &state.buffer, computation, event: event, eventKey: eventKey, key: key, shared: &shared, stats: &stats,
-                    into: &scratch.next, edges: &scratch.edges, stack: &scratch.stack, loader: scratch.loader, graphs: graphs)
-                scratch.retained.clear()
+                    &state.buffer, computation, event: event, eventKey: eventKey, context: &context, stats: &stats,
+                    into: &next, edges: &edges, stack: &stack, graphs: graphs)
+                if next.count == 1, table.kinds[next[0].state] != .final, table.kinds[next[0].state] != .stop {
+                    // The common case: one successor that keeps waiting.
+                    let candidate = next.removeLast()
+                    if candidate.startEvent != nil {
+                        if live >= maxPartialMatches {
+                            stats.droppedPartialMatches += 1
+                            if let entry = candidate.previousEntry { state.buffer.releaseNode(entry, version: candidate.version) }
+                            continue
+                        }
+                        live += 1
+                    }
+                    newPartialMatches.add(candidate)
+                    continue
+                }
                 var discard = false
-                // Successors are moved (popped in order), not copied: a partial match's
-                // Dewey number may hold a reference-counted digit array.
-                if scratch.next.count > 1 { scratch.next.reverse() }
-                while let candidate = scratch.next.popLast() {
+                // Successors are moved out in order, not copied: a partial match's Dewey
+                // number may hold a reference-counted digit array.
+                next.drain { candidate in
                     switch table.kinds[candidate.state] {
                     case .final:
                         potentialMatches.add(candidate)
@@ -120,21 +143,20 @@ public final class PatternMatcher: Sendable {
                         discard = true
                         if let entry = candidate.previousEntry { state.buffer.releaseNode(entry, version: candidate.version) }
                     default:
-                        scratch.retained.append(candidate)
+                        retained.append(candidate)
                     }
                 }
-                if scratch.retained.count > 1 { scratch.retained.reverse() }
                 if discard {
-                    while let candidate = scratch.retained.popLast() {
+                    retained.drain { candidate in
                         if let entry = candidate.previousEntry { state.buffer.releaseNode(entry, version: candidate.version) }
                     }
                 } else {
-                    while let candidate = scratch.retained.popLast() {
+                    retained.drain { candidate in
                         if candidate.startEvent != nil {
                             if live >= maxPartialMatches {
                                 stats.droppedPartialMatches += 1
                                 if let entry = candidate.previousEntry { state.buffer.releaseNode(entry, version: candidate.version) }
-                                continue
+                                return
                             }
                             live += 1
                         }
@@ -145,9 +167,15 @@ public final class PatternMatcher: Sendable {
             base.initialize(repeating: ComputationState.placeholder, count: pendingCount)
         }
         pending.removeAll(keepingCapacity: true)
-        scratch.next.clear()
-        scratch.retained.clear()
         if pending.capacity <= 4096 { swap(&pending, &scratch.pending) }
+        next.clear()
+        swap(&next, &scratch.next)
+        retained.clear()
+        swap(&retained, &scratch.retained)
+        edges.clear()
+        swap(&edges, &scratch.edges)
+        stack.clear()
+        swap(&stack, &scratch.stack)
 
         if skip != .noSkip {
             processMatchesAccordingToSkipStrategy(&state, potentialMatches, &newPartialMatches, results: &results)
