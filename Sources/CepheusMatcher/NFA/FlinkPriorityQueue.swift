@@ -36,7 +36,7 @@ public struct FlinkPriorityQueue: Sendable {
 
     /// Java's `offer`: Java's sift-up, with the elements moved along the path (the
     /// order only looks at start events, plain values), so nothing is copied.
-    public mutating func add(_ element: Element) {
+    public mutating func add(_ element: consuming Element) {
         let start = element.startEvent
         elements.append(element)
         elements.withUnsafeMutableBufferPointer { buffer in

@@ -208,7 +208,7 @@ extension PatternMatcher {
     /// the same way. `context` holds the event (and, when conditions read steps, was
     /// pointed at `computation` by the caller: `ConditionContext.begin`).
     func computeNextStates(
-        _ buffer: inout SharedBuffer, _ computation: ComputationState, event: Event, eventKey: EventKey,
+        _ buffer: inout SharedBuffer, _ computation: consuming ComputationState, event: Event, eventKey: EventKey,
         context: inout ConditionContext, stats: inout MatcherStats,
         into result: inout [ComputationState], edges: inout [TransitionEdge], stack: inout [Int],
         graphs: MatcherScratch? = nil

@@ -118,18 +118,25 @@ public final class PatternMatcher: Sendable {
                 computeNextStates(
                     &state.buffer, computation, event: event, eventKey: eventKey, context: &context, stats: &stats,
                     into: &next, edges: &edges, stack: &stack, graphs: graphs)
-                if next.count == 1, table.kinds[next[0].state] != .final, table.kinds[next[0].state] != .stop {
-                    // The common case: one successor that keeps waiting.
+                if next.count == 1 {
+                    // The common case: one successor (no other to discard with it).
                     let candidate = next.removeLast()
-                    if candidate.startEvent != nil {
-                        if live >= maxPartialMatches {
-                            stats.droppedPartialMatches += 1
-                            if let entry = candidate.previousEntry { state.buffer.releaseNode(entry, version: candidate.version) }
-                            continue
+                    switch table.kinds[candidate.state] {
+                    case .final:
+                        potentialMatches.add(candidate)
+                    case .stop:
+                        if let entry = candidate.previousEntry { state.buffer.releaseNode(entry, version: candidate.version) }
+                    default:
+                        if candidate.startEvent != nil {
+                            if live >= maxPartialMatches {
+                                stats.droppedPartialMatches += 1
+                                if let entry = candidate.previousEntry { state.buffer.releaseNode(entry, version: candidate.version) }
+                                continue
+                            }
+                            live += 1
                         }
-                        live += 1
+                        newPartialMatches.add(candidate)
                     }
-                    newPartialMatches.add(candidate)
                     continue
                 }
                 var discard = false

@@ -86,7 +86,19 @@ public struct DeweyNumber: Hashable, Sendable {
 
     /// `self` may follow an edge written with version `other`: `other` is a prefix of
     /// `self`, or equal in length with the same leading digits and a last digit no greater.
+    @inline(__always)
     public func isCompatible(with other: DeweyNumber) -> Bool {
+        // Both ways of being compatible need the same first digit, except between two
+        // one-digit numbers: most edges of a hot key's node are told apart here.
+        if digitCount > 1 && other.firstDigit != firstDigit { return false }
+        return isCompatibleInFull(with: other)
+    }
+
+    /// The first digit.
+    @inline(__always)
+    private var firstDigit: Int32 { digitCount == 1 ? last : inline.0 }
+
+    private func isCompatibleInFull(with other: DeweyNumber) -> Bool {
         let length = other.count
         if count > length {
             // `other` lies within this number's prefix.
