@@ -15,7 +15,8 @@ public struct JSONWriter: Sendable {
     }
 
     /// Appends the compact JSON text of `value` to `output`.
-    public func write(_ value: Value, into output: inout [UInt8]) {
+    @inlinable
+    public func write<Sink: JSONSink>(_ value: Value, into output: inout Sink) {
         switch value {
         case .null:
             Self.appendASCII("null", to: &output)
@@ -28,23 +29,23 @@ public struct JSONWriter: Sendable {
         case .string(let text):
             Self.writeString(text, into: &output)
         case .array(let elements):
-            output.append(UInt8(ascii: "["))
+            output.write(byte: UInt8(ascii: "["))
             var first = true
             for element in elements {
-                if !first { output.append(UInt8(ascii: ",")) }
+                if !first { output.write(byte: UInt8(ascii: ",")) }
                 first = false
                 write(element, into: &output)
             }
-            output.append(UInt8(ascii: "]"))
+            output.write(byte: UInt8(ascii: "]"))
         case .object(let object):
-            output.append(UInt8(ascii: "{"))
+            output.write(byte: UInt8(ascii: "{"))
             for index in object.keys.indices {
-                if index > 0 { output.append(UInt8(ascii: ",")) }
+                if index > 0 { output.write(byte: UInt8(ascii: ",")) }
                 Self.writeString(object.keys[index], into: &output)
-                output.append(UInt8(ascii: ":"))
+                output.write(byte: UInt8(ascii: ":"))
                 write(object.values[index], into: &output)
             }
-            output.append(UInt8(ascii: "}"))
+            output.write(byte: UInt8(ascii: "}"))
         }
     }
 
@@ -56,55 +57,92 @@ public struct JSONWriter: Sendable {
     }
 
     /// Appends the compact JSON text of `value` to `output`.
-    public static func write(_ value: Value, into output: inout [UInt8], canonicalNumbers: Bool = false) {
+    @inlinable
+    public static func write<Sink: JSONSink>(_ value: Value, into output: inout Sink, canonicalNumbers: Bool = false) {
         JSONWriter(canonicalNumbers: canonicalNumbers).write(value, into: &output)
     }
 
     /// Appends `text` as a quoted, escaped JSON string to `output`.
-    public static func writeString(_ text: String, into output: inout [UInt8]) {
+    @inlinable
+    public static func writeString<Sink: JSONSink>(_ text: String, into output: inout Sink) {
         var text = text
         text.withUTF8 { writeString(utf8: UnsafeRawBufferPointer($0), into: &output) }
     }
 
     /// Appends the string whose (valid) UTF-8 is `utf8` as a quoted, escaped JSON string.
-    public static func writeString(utf8: UnsafeRawBufferPointer, into output: inout [UInt8]) {
-        output.append(UInt8(ascii: "\""))
+    @inlinable
+    public static func writeString<Sink: JSONSink>(utf8: UnsafeRawBufferPointer, into output: inout Sink) {
+        output.write(byte: UInt8(ascii: "\""))
+        let plain = plainPrefixLength(utf8)
+        if plain == utf8.count {
+            // Nothing to escape (the usual case): one copy.
+            output.write(bytes: utf8)
+            output.write(byte: UInt8(ascii: "\""))
+            return
+        }
         do {
             var run = 0
-            for index in 0..<utf8.count {
+            for index in plain..<utf8.count {
                 let byte = utf8[index]
                 if byte >= 0x20, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") { continue }
-                if run < index { output.append(contentsOf: UnsafeRawBufferPointer(rebasing: utf8[run..<index])) }
+                if run < index { output.write(bytes: UnsafeRawBufferPointer(rebasing: utf8[run..<index])) }
                 run = index + 1
-                output.append(UInt8(ascii: "\\"))
+                output.write(byte: UInt8(ascii: "\\"))
                 switch byte {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"): output.append(byte)
-                case 0x0A: output.append(UInt8(ascii: "n"))
-                case 0x0D: output.append(UInt8(ascii: "r"))
-                case 0x09: output.append(UInt8(ascii: "t"))
-                case 0x08: output.append(UInt8(ascii: "b"))
-                case 0x0C: output.append(UInt8(ascii: "f"))
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): output.write(byte: byte)
+                case 0x0A: output.write(byte: UInt8(ascii: "n"))
+                case 0x0D: output.write(byte: UInt8(ascii: "r"))
+                case 0x09: output.write(byte: UInt8(ascii: "t"))
+                case 0x08: output.write(byte: UInt8(ascii: "b"))
+                case 0x0C: output.write(byte: UInt8(ascii: "f"))
                 default:
-                    output.append(UInt8(ascii: "u"))
-                    output.append(UInt8(ascii: "0"))
-                    output.append(UInt8(ascii: "0"))
-                    output.append(hexDigit(byte >> 4))
-                    output.append(hexDigit(byte & 0x0F))
+                    output.write(byte: UInt8(ascii: "u"))
+                    output.write(byte: UInt8(ascii: "0"))
+                    output.write(byte: UInt8(ascii: "0"))
+                    output.write(byte: hexDigit(byte >> 4))
+                    output.write(byte: hexDigit(byte & 0x0F))
                 }
             }
-            if run < utf8.count { output.append(contentsOf: UnsafeRawBufferPointer(rebasing: utf8[run...])) }
+            if run < utf8.count { output.write(bytes: UnsafeRawBufferPointer(rebasing: utf8[run...])) }
         }
-        output.append(UInt8(ascii: "\""))
+        output.write(byte: UInt8(ascii: "\""))
     }
 
-    @inline(__always)
-    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+    /// How many leading bytes of `utf8` need no escape (no `"`, backslash or control
+    /// character), eight at a time.
+    @inlinable
+    static func plainPrefixLength(_ utf8: UnsafeRawBufferPointer) -> Int {
+        let count = utf8.count
+        var index = 0
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        while index + 8 <= count {
+            let word = UInt64(littleEndian: utf8.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            // The high bit of (at least) the first byte that is `"`, a backslash or below
+            // 0x20 (bytes from 0x80 up are never flagged: `~word` clears their bit).
+            let flags = ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash | (word &- ones &* 0x20) & ~word)
+                & 0x8080_8080_8080_8080
+            if flags != 0 { return index + flags.trailingZeroBitCount >> 3 }
+            index += 8
+        }
+        while index < count {
+            let byte = utf8[index]
+            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return index }
+            index += 1
+        }
+        return count
+    }
+
+    @inlinable
+    static func hexDigit(_ nibble: UInt8) -> UInt8 {
         nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 
     /// Appends the decimal digits of `integer` to `output`.
-    public static func writeInteger(_ integer: Int64, into output: inout [UInt8]) {
-        if integer < 0 { output.append(UInt8(ascii: "-")) }
+    @inlinable
+    public static func writeInteger<Sink: JSONSink>(_ integer: Int64, into output: inout Sink) {
+        if integer < 0 { output.write(byte: UInt8(ascii: "-")) }
         var magnitude = integer.magnitude
         // Digits are produced backwards into a small buffer, then appended at once.
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
@@ -115,13 +153,14 @@ public struct JSONWriter: Sendable {
                 buffer[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
                 magnitude /= 10
             } while magnitude > 0
-            output.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start...]))
+            output.write(bytes: UnsafeRawBufferPointer(rebasing: buffer[start...]))
         }
     }
 
     /// Appends the compact JSON text of the tape entry at `index` (the same bytes as
     /// writing `tape.value(at: index)`), straight from the tape.
-    public func write(_ tape: TapeView, at index: Int, into output: inout [UInt8]) {
+    @inlinable
+    public func write<Sink: JSONSink>(_ tape: TapeView, at index: Int, into output: inout Sink) {
         let entry = tape[index]
         switch entry.kind {
         case .null, .memberName:
@@ -135,44 +174,45 @@ public struct JSONWriter: Sendable {
         case .string:
             Self.writeString(utf8: tape.bytes(at: index), into: &output)
         case .array:
-            output.append(UInt8(ascii: "["))
+            output.write(byte: UInt8(ascii: "["))
             var child = index + 1
             let end = Int(entry.start)
             while child < end {
-                if child > index + 1 { output.append(UInt8(ascii: ",")) }
+                if child > index + 1 { output.write(byte: UInt8(ascii: ",")) }
                 write(tape, at: child, into: &output)
                 child = tape[child].next(after: child)
             }
-            output.append(UInt8(ascii: "]"))
+            output.write(byte: UInt8(ascii: "]"))
         case .object:
             if entry.flags & TapeEntry.hasDuplicatesFlag != 0 {
                 // Repeated names collapse as in `JSONObject`: write the materialized object.
                 write(tape.value(at: index), into: &output)
                 return
             }
-            output.append(UInt8(ascii: "{"))
+            output.write(byte: UInt8(ascii: "{"))
             var child = index + 1
             let end = Int(entry.start)
             var first = true
             while child < end {
                 if tape[child].kind == .memberName { child += 1 }
-                if !first { output.append(UInt8(ascii: ",")) }
+                if !first { output.write(byte: UInt8(ascii: ",")) }
                 first = false
                 let name = tape[child].name
                 if name >= 0 {
-                    FieldNames.shared.withJSONKey(of: name) { output.append(contentsOf: $0) }
+                    FieldNames.shared.withJSONKey(of: name) { output.write(bytes: UnsafeRawBufferPointer($0)) }
                 } else {
                     Self.writeString(utf8: tape.bytes(at: child - 1), into: &output)
-                    output.append(UInt8(ascii: ":"))
+                    output.write(byte: UInt8(ascii: ":"))
                 }
                 write(tape, at: child, into: &output)
                 child = tape[child].next(after: child)
             }
-            output.append(UInt8(ascii: "}"))
+            output.write(byte: UInt8(ascii: "}"))
         }
     }
 
-    private func writeDouble(_ double: Double, into output: inout [UInt8]) {
+    @inlinable
+    func writeDouble<Sink: JSONSink>(_ double: Double, into output: inout Sink) {
         guard double.isFinite else {
             Self.appendASCII("null", to: &output)
             return
@@ -183,11 +223,12 @@ public struct JSONWriter: Sendable {
         }
         // Swift's description is the shortest round-trip form and always valid JSON
         // for finite values: `0.1`, `3.0`, `1e+20`, `5e-324`.
-        output.append(contentsOf: double.description.utf8)
+        var text = double.description
+        text.withUTF8 { output.write(bytes: UnsafeRawBufferPointer($0)) }
     }
 
-    @inline(__always)
-    private static func appendASCII(_ text: StaticString, to output: inout [UInt8]) {
-        output.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    @inlinable
+    static func appendASCII<Sink: JSONSink>(_ text: StaticString, to output: inout Sink) {
+        output.write(bytes: UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 }

@@ -85,4 +85,46 @@ import Testing
         let text = Value.string(all).jsonString
         #expect(try JSONReader.parse(text) == .string(all))
     }
+
+    /// The escaping a byte at a time, as the writer did before its word-at-a-time scan.
+    private func referenceEscape(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            case _ where scalar.value < 0x20:
+                out += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    @Test func escapesAtEveryPositionOfTheWordScan() {
+        // Specials at each offset of strings 0...20 bytes long, among ASCII and UTF-8,
+        // into an array and into a `JSONBuffer`: both as the byte-at-a-time reference.
+        let specials: [Character] = ["\"", "\\", "\n", "\u{01}", "\u{1F}", "é", "😀", "\u{7F}"]
+        for length in 0...20 {
+            for position in 0..<max(1, length) {
+                for special in specials {
+                    var characters = Array(repeating: Character("a"), count: length)
+                    if length > 0 { characters[position] = special }
+                    let text = String(characters)
+                    var array: [UInt8] = []
+                    JSONWriter.writeString(text, into: &array)
+                    var buffer = JSONBuffer(capacity: 16)
+                    JSONWriter.writeString(text, into: &buffer)
+                    let expected = referenceEscape(text)
+                    #expect(String(decoding: array, as: UTF8.self) == expected)
+                    #expect(String(decoding: buffer.bytes, as: UTF8.self) == expected)
+                }
+            }
+        }
+    }
 }

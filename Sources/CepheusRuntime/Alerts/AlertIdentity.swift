@@ -12,26 +12,32 @@ public enum AlertIdentity {
 
     public static func id(rule: String, version: Int, kind: String, canonicalKey: String, steps: [(String, [Event])]) -> String {
         // The text is assembled as bytes (no intermediate strings) and hashed in one call.
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(256)
-        bytes.append(contentsOf: rule.utf8)
-        bytes.append(0x0A)
-        JSONWriter.writeInteger(Int64(version), into: &bytes)
-        bytes.append(0x0A)
-        bytes.append(contentsOf: kind.utf8)
-        bytes.append(0x0A)
-        bytes.append(contentsOf: canonicalKey.utf8)
-        bytes.append(0x0A)
+        let bytes = JSONBuffer(capacity: 256)
+        var utf8 = rule
+        utf8.withUTF8 { bytes.write(bytes: UnsafeRawBufferPointer($0)) }
+        bytes.write(byte: 0x0A)
+        var sink = bytes
+        JSONWriter.writeInteger(Int64(version), into: &sink)
+        bytes.write(byte: 0x0A)
+        utf8 = kind
+        utf8.withUTF8 { bytes.write(bytes: UnsafeRawBufferPointer($0)) }
+        bytes.write(byte: 0x0A)
+        utf8 = canonicalKey
+        utf8.withUTF8 { bytes.write(bytes: UnsafeRawBufferPointer($0)) }
+        bytes.write(byte: 0x0A)
         for (name, events) in steps where !events.isEmpty {
-            bytes.append(contentsOf: name.utf8)
-            bytes.append(UInt8(ascii: "="))
+            utf8 = name
+            utf8.withUTF8 { bytes.write(bytes: UnsafeRawBufferPointer($0)) }
+            bytes.write(byte: UInt8(ascii: "="))
             for (index, event) in events.enumerated() {
-                if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                event.withIDBytes { bytes.append(contentsOf: $0) }
+                if index > 0 { bytes.write(byte: UInt8(ascii: ",")) }
+                event.withIDBytes { bytes.write(bytes: $0) }
             }
-            bytes.append(0x0A)
+            bytes.write(byte: 0x0A)
         }
-        let digest = SHA256.hash(data: bytes)
+        var hasher = SHA256()
+        hasher.update(bufferPointer: bytes.bytes)
+        let digest = hasher.finalize()
         return digest.withUnsafeBytes { raw in
             String(unsafeUninitializedCapacity: 32) { hex in
                 for index in 0..<16 {
