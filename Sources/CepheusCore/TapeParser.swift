@@ -227,26 +227,37 @@ public struct TapeParser {
         var length = -1
         var low: UInt64 = 0
         var high: UInt64 = 0
+        /// Which bits of the two words hold the name's bytes.
+        var lowMask: UInt64 = 0
+        var highMask: UInt64 = 0
         var id: Int32 = 0
+    }
+
+    /// The (up to) 16 bytes from `start` as two little-endian words, zero-padded past
+    /// the end of the input.
+    @inline(__always)
+    private func wordsAt(_ start: Int) -> (UInt64, UInt64) {
+        if start + 16 <= count {
+            return (UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: start, as: UInt64.self)),
+                    UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: start + 8, as: UInt64.self)))
+        }
+        var words: (UInt64, UInt64) = (0, 0)
+        let available = max(0, count - start)
+        if available > 0 {
+            withUnsafeMutableBytes(of: &words) { $0.baseAddress!.copyMemory(from: bytes.baseAddress! + start, byteCount: available) }
+        }
+        return (UInt64(littleEndian: words.0), UInt64(littleEndian: words.1))
+    }
+
+    /// The mask of the first `length` bytes of a word (0...8).
+    @inline(__always)
+    private static func byteMask(_ length: Int) -> UInt64 {
+        length >= 8 ? .max : (1 << UInt64(length * 8)) &- 1
     }
 
     private static let predictedPositions = 32
     private static let predictionWays = 4
     private var predictions = [PredictedName](repeating: PredictedName(), count: predictedPositions * predictionWays)
-
-    /// The name at `start..<start + length` as two little-endian words (zero-padded),
-    /// or `nil` when it is longer than 16 bytes or too close to the end of the input
-    /// to load whole words.
-    @inline(__always)
-    private func nameWords(_ start: Int, _ length: Int) -> (UInt64, UInt64)? {
-        guard length <= 16, start + 16 <= count else { return nil }
-        let low = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: start, as: UInt64.self))
-        let high = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: start + 8, as: UInt64.self))
-        if length <= 8 {
-            return (length == 8 ? low : low & ((1 << UInt64(length * 8)) - 1), 0)
-        }
-        return (low, length == 16 ? high : high & ((1 << UInt64((length - 8) * 8)) - 1))
-    }
 
     /// Parses a member name: its interned id, or `uninternedName` after appending a
     /// `.memberName` entry with its bytes. A name without escapes is looked up straight
@@ -254,31 +265,44 @@ public struct TapeParser {
     /// previous event had there.
     private mutating func parseMemberName(position: Int) throws(JSONError) -> Int32 {
         let start = index + 1
+        if position >= 0, position < Self.predictedPositions {
+            // The names seen at this position, compared before the name's end is even
+            // looked for: their bytes and the closing quote after them. (A predicted
+            // name was plain when it was recorded, so equal bytes are plain too.)
+            let words = wordsAt(start)
+            let base = position &* Self.predictionWays
+            for way in 0..<Self.predictionWays {
+                let predicted = predictions[base &+ way]
+                if predicted.length < 0 { break }
+                let end = start &+ predicted.length
+                if words.0 & predicted.lowMask == predicted.low, words.1 & predicted.highMask == predicted.high,
+                    end < count, bytes[end] == UInt8(ascii: "\"")
+                {
+                    index = end + 1
+                    return predicted.id
+                }
+            }
+        }
         let end = plainRunEnd(from: start)
         if end < count, bytes[end] == UInt8(ascii: "\"") {
             let length = end - start
             index = end + 1
-            let words = nameWords(start, length)
-            if position >= 0, position < Self.predictedPositions, let words {
-                let base = position &* Self.predictionWays
-                for way in 0..<Self.predictionWays {
-                    let predicted = predictions[base &+ way]
-                    if predicted.length == length, predicted.low == words.0, predicted.high == words.1 {
-                        return predicted.id
-                    }
-                }
-            }
             let name = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
             var hash: UInt64 = 0xcbf2_9ce4_8422_2325
             for byte in name { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
             lastNameHash = hash
             if let id = names.id(for: name, hash: hash) {
-                if position >= 0, position < Self.predictedPositions, let words {
+                if position >= 0, position < Self.predictedPositions, length <= 16 {
                     let base = position &* Self.predictionWays
                     for way in stride(from: Self.predictionWays - 1, to: 0, by: -1) {
                         predictions[base &+ way] = predictions[base &+ way &- 1]
                     }
-                    predictions[base] = PredictedName(length: length, low: words.0, high: words.1, id: id)
+                    let lowMask = Self.byteMask(min(length, 8))
+                    let highMask = Self.byteMask(max(0, length - 8))
+                    let words = wordsAt(start)
+                    predictions[base] = PredictedName(
+                        length: length, low: words.0 & lowMask, high: words.1 & highMask, lowMask: lowMask,
+                        highMask: highMask, id: id)
                 }
                 return id
             }

@@ -57,6 +57,40 @@ struct TapeParserTests {
         }
     }
 
+    /// Names that are prefixes of each other, of 8, 16 and 17 bytes, escaped spellings
+    /// of a predicted name, and names ending right at the end of the input, all at
+    /// the same positions: each is read under its own name, whichever was predicted.
+    @Test func predictedNamesNeverStandInForAnotherName() throws {
+        var parser = TapeParser(names: .shared)
+        let lines = [
+            #"{"ab":1,"abcdefgh":2,"abcdefghijklmnop":3}"#,
+            #"{"a":1,"abcdefg":2,"abcdefghijklmnopq":3}"#,
+            #"{"abc":1,"abcdefghi":2,"abcdefghijklmno":3}"#,
+            #"{"a\u0062":1,"abcdefgh":2,"abcdefghijklmnop":3}"#,
+            #"{"ab":1}"#,
+            #"{"a":1}"#,
+            #"{"":1,"ab":2}"#,
+            #"{"ab":1,"":2}"#,
+            #"{"ab\"":1,"x":2}"#,
+            #"{"é":1,"ab":2}"#,
+        ]
+        for _ in 0..<3 {
+            for line in lines {
+                var text = line
+                try text.withUTF8 { utf8 in
+                    try Result { () throws(JSONError) in try parser.parse(UnsafeRawBufferPointer(utf8)) }.get()
+                }
+                let expected = try JSONReader.parse(line)
+                #expect(parser.withTape { $0.value(at: 0) } == expected, "\(line)")
+                guard case .object(let object) = expected else { continue }
+                for key in object.keys {
+                    let read = parser.withTape { tape in tape.member(FieldNames.shared.intern(key), of: 0).map { tape.value(at: $0) } }
+                    #expect(read == expected[field: key], "\(key) in \(line)")
+                }
+            }
+        }
+    }
+
     @Test func materializesTheSameValueAsTheTreeReader() throws {
         let text = #"{"id":7,"s":"a\u00e9\"b","n":[1,-0,1e3,0.1],"o":{"x":{}},"e":[]}"#
         let parser = try parse(text)
