@@ -12,6 +12,15 @@ extension TapeParser {
     @inline(__always)
     private mutating func accumulateDigits(into value: inout UInt64, overflow: inout Bool) -> Int {
         var digits = 0
+        // Eight digits at a time while the value cannot overflow (at most 19 digits fit:
+        // 10^11 * 10^8 is far below 2^64 only while the value has at most 11 digits).
+        while index + 8 <= count, value < 100_000_000_000 {
+            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            guard Self.allDigits(word) else { break }
+            value = value &* 100_000_000 &+ Self.eightDigitsValue(word)
+            digits += 8
+            index += 8
+        }
         while index < count, Self.isDigit(bytes[index]) {
             let (product, o1) = value.multipliedReportingOverflow(by: 10)
             let (sum, o2) = product.addingReportingOverflow(UInt64(bytes[index] &- UInt8(ascii: "0")))
@@ -87,6 +96,24 @@ extension TapeParser {
             text.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
         }
         tape.append(entry)
+    }
+
+    /// Whether all eight bytes of `word` are ASCII digits.
+    @inline(__always)
+    static func allDigits(_ word: UInt64) -> Bool {
+        // Each byte is 0x30...0x39: its high nibble is 3, and adding 6 keeps it 3.
+        (word & 0xF0F0_F0F0_F0F0_F0F0) == 0x3030_3030_3030_3030
+            && ((word &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) == 0x3030_3030_3030_3030
+    }
+
+    /// The value of eight ASCII digits (the first in the lowest byte): pairs, then
+    /// fours, then all eight combined by multiplication.
+    @inline(__always)
+    static func eightDigitsValue(_ word: UInt64) -> UInt64 {
+        var value = word &- 0x3030_3030_3030_3030
+        value = ((value &* 10) &+ (value >> 8)) & 0x00FF_00FF_00FF_00FF
+        value = ((value &* 100) &+ (value >> 16)) & 0x0000_FFFF_0000_FFFF
+        return ((value &* 10000) &+ (value >> 32)) & 0xFFFF_FFFF
     }
 
     @inline(__always)

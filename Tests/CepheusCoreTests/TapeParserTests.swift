@@ -91,6 +91,38 @@ struct TapeParserTests {
         }
     }
 
+    /// Integers and decimals of every length from 1 to 24 digits (read eight digits at
+    /// a time where they can be): each equals Swift's own reading of the text.
+    @Test func numbersOfEveryLengthReadAsSwiftReadsThem() throws {
+        var parser = TapeParser(names: .shared)
+        var texts: [String] = []
+        let digits = "918273645546372819019283746556473829"
+        for length in 1...24 {
+            let run = String(digits.prefix(length))
+            texts += [run, "-" + run, run + ".5", "0." + run, run + "." + run, run + "e2", "9" + String(repeating: "0", count: length - 1)]
+        }
+        texts += ["9223372036854775807", "9223372036854775808", "-9223372036854775808", "-9223372036854775809",
+                  "18446744073709551615", "18446744073709551616", "12345678a"]
+        for number in texts {
+            var text = #"{"n":"# + number + "}"
+            let parsed = text.withUTF8 { utf8 in
+                Result { () throws(JSONError) in try parser.parse(UnsafeRawBufferPointer(utf8)) }
+            }
+            if number == "12345678a" {
+                #expect(throws: JSONError.self) { try parsed.get() }
+                continue
+            }
+            try parsed.get()
+            let value = parser.withTape { $0.value(at: 1) }
+            let isInteger = !number.contains(".") && !number.contains("e")
+            if isInteger, let integer = Int64(number) {
+                #expect(value == .int(integer), "\(number)")
+            } else {
+                #expect(value == .double(Double(number)!), "\(number)")
+            }
+        }
+    }
+
     @Test func materializesTheSameValueAsTheTreeReader() throws {
         let text = #"{"id":7,"s":"a\u00e9\"b","n":[1,-0,1e3,0.1],"o":{"x":{}},"e":[]}"#
         let parser = try parse(text)
