@@ -88,7 +88,8 @@ public struct TapeParser {
 
     @inline(__always)
     private mutating func skipWhitespace() {
-        while index < count {
+        // Compact JSON has none: one comparison says so (every token byte is above 0x20).
+        while index < count, bytes[index] <= 0x20 {
             switch bytes[index] {
             case 0x20, 0x0A, 0x0D, 0x09: index += 1
             default: return
@@ -98,10 +99,18 @@ public struct TapeParser {
 
     private mutating func parseValue(name: Int32, depth: Int) throws(JSONError) {
         guard index < count else { throw JSONError(message: JSONError.unexpectedEnd, offset: index) }
-        switch bytes[index] {
-        case UInt8(ascii: "\""):
+        let first = bytes[index]
+        // Strings and numbers first, by plain comparisons (most values are one of them).
+        if first == UInt8(ascii: "\"") {
             let (start, length) = try parseString()
             tape.append(TapeEntry(name: name, kind: .string, start: start, length: length))
+            return
+        }
+        if first &- UInt8(ascii: "0") < 10 {
+            try parseNumber(name: name, keepText: depth == 1 && name == keptNumberName && name >= 0)
+            return
+        }
+        switch first {
         case UInt8(ascii: "{"): try parseObject(name: name, depth: depth + 1)
         case UInt8(ascii: "["): try parseArray(name: name, depth: depth + 1)
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
@@ -183,11 +192,12 @@ public struct TapeParser {
             let memberName = try parseMemberName(position: depth == 1 ? Int(children) : -1)
             let bits = memberName >= 0 ? UInt64(memberName) : lastNameHash
             let bit = UInt64(1) << (bits & 63)
-            switch (bits >> 6) & 3 {
-            case 0: mayHaveDuplicates = mayHaveDuplicates || filter.0 & bit != 0; filter.0 |= bit
-            case 1: mayHaveDuplicates = mayHaveDuplicates || filter.1 & bit != 0; filter.1 |= bit
-            case 2: mayHaveDuplicates = mayHaveDuplicates || filter.2 & bit != 0; filter.2 |= bit
-            default: mayHaveDuplicates = mayHaveDuplicates || filter.3 & bit != 0; filter.3 |= bit
+            // The filter's word is picked by index, not by a branch on it.
+            withUnsafeMutableBytes(of: &filter) { words in
+                let offset = Int((bits >> 6) & 3) &* 8
+                let word = words.load(fromByteOffset: offset, as: UInt64.self)
+                if word & bit != 0 { mayHaveDuplicates = true }
+                words.storeBytes(of: word | bit, toByteOffset: offset, as: UInt64.self)
             }
             skipWhitespace()
             guard index < count else { throw JSONError(message: JSONError.unexpectedEnd, offset: index) }
