@@ -31,6 +31,12 @@ public struct TapeParser {
     public func entry(_ index: Int) -> TapeEntry { tape[index] }
     /// A top-level member whose number keeps its source text (event ids).
     public var keptNumberName: Int32?
+    /// Up to three top-level member names whose value entries `parse` notes in
+    /// `watchedEntries` (an event decoder's time, id and control fields).
+    public var watchedNames: (Int32, Int32, Int32) = (TapeEntry.noName, TapeEntry.noName, TapeEntry.noName)
+    /// The value entries of the `watchedNames` in the last text (-1: absent; the last
+    /// one when a name repeats, as `TapeView.member` finds).
+    public internal(set) var watchedEntries: (Int, Int, Int) = (-1, -1, -1)
 
     private var names: FieldNameCache
     var bytes = UnsafeRawBufferPointer(start: nil, count: 0)
@@ -53,6 +59,7 @@ public struct TapeParser {
         tape.removeAll()
         text.removeAll()
         rootFlags = 0
+        watchedEntries = (-1, -1, -1)
         bytes = input
         count = input.count
         index = 0
@@ -204,6 +211,12 @@ public struct TapeParser {
             guard bytes[index] == UInt8(ascii: ":") else { throw unexpectedCharacter(at: index) }
             index += 1
             skipWhitespace()
+            if depth == 1 {
+                let valueIndex = tape.count
+                if memberName == watchedNames.0 { watchedEntries.0 = valueIndex }
+                if memberName == watchedNames.1 { watchedEntries.1 = valueIndex }
+                if memberName == watchedNames.2 { watchedEntries.2 = valueIndex }
+            }
             try parseValue(name: memberName, depth: depth)
             children += 1
             skipWhitespace()

@@ -60,28 +60,6 @@ public struct TapeView {
         return nil
     }
 
-    /// The value entries of three members of the root object, in one walk (`member` of
-    /// each, for the names an event decoder looks for on every line).
-    @inlinable
-    public func rootMembers(_ a: Int32, _ b: Int32, _ c: Int32) -> (Int?, Int?, Int?) {
-        let root = entries[0]
-        guard root.kind == .object else { return (nil, nil, nil) }
-        if root.flags != 0 {
-            return (slowMember(a, of: 0), slowMember(b, of: 0), slowMember(c, of: 0))
-        }
-        var found: (Int?, Int?, Int?) = (nil, nil, nil)
-        var index = 1
-        let end = Int(root.start)
-        while index < end {
-            let entry = entries[index]
-            if entry.name == a { found.0 = index }
-            if entry.name == b { found.1 = index }
-            if entry.name == c { found.2 = index }
-            index = entry.next(after: index)
-        }
-        return found
-    }
-
     /// `member` for objects with repeated names or uninterned names.
     @usableFromInline
     func slowMember(_ name: Int32, of object: Int) -> Int? {

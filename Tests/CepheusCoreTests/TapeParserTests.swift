@@ -123,6 +123,32 @@ struct TapeParserTests {
         }
     }
 
+    /// The members a parser watches are noted where `member` finds them: the last of a
+    /// repeated name, an escaped spelling, never a nested member of the same name.
+    @Test func watchedMembersAreTheOnesMemberFinds() throws {
+        let names = (FieldNames.shared.intern("ts"), FieldNames.shared.intern("id"), FieldNames.shared.intern("$control"))
+        var parser = TapeParser(names: .shared)
+        parser.watchedNames = names
+        let lines = [
+            #"{"ts":1,"id":"a","x":{"ts":9}}"#,
+            #"{"x":{"ts":9,"id":2},"y":[{"ts":3}]}"#,
+            #"{"ts":1,"ts":2,"id":"a","id":"b"}"#,
+            #"{"t\u0073":5,"\u0069d":6}"#,
+            #"{"$control":{"op":"x"}}"#,
+            #"{}"#,
+        ]
+        for line in lines {
+            var text = line
+            try text.withUTF8 { utf8 in
+                try Result { () throws(JSONError) in try parser.parse(UnsafeRawBufferPointer(utf8)) }.get()
+            }
+            let expected = parser.withTape { tape in
+                (tape.member(names.0, of: 0) ?? -1, tape.member(names.1, of: 0) ?? -1, tape.member(names.2, of: 0) ?? -1)
+            }
+            #expect(parser.watchedEntries == expected, "\(line)")
+        }
+    }
+
     @Test func materializesTheSameValueAsTheTreeReader() throws {
         let text = #"{"id":7,"s":"a\u00e9\"b","n":[1,-0,1e3,0.1],"o":{"x":{}},"e":[]}"#
         let parser = try parse(text)

@@ -28,6 +28,7 @@ public struct EventDecoder {
         controlName = FieldNames.shared.intern("$control")
         sourcePrefix = Array(sourceName.utf8) + [UInt8(ascii: ":")]
         parser = TapeParser(keepingNumberTextOf: idName)
+        parser.watchedNames = (timeFieldName, idName, controlName)
     }
 
     /// What a line turned out to be.
@@ -56,21 +57,18 @@ public struct EventDecoder {
             Result { () throws(JSONError) in try parser.parse(raw) }
         }
         if case .failure(let error) = parsed { return .rejected(reason: error.description) }
-        let header = parser.entry(0)
-        guard header.kind == .object else { return .rejected(reason: "not a JSON object") }
-        // Names copied out first: a closure reading `self` would copy the parser.
-        let (time, id, control) = (timeFieldName, idName, controlName)
-        let fields = parser.withTape { tape in tape.rootMembers(time, id, control) }
-        if header.length == 1, let control = fields.2 {
-            return .control(parser.withTape { $0.value(at: control) })
+        let summary = parser.rootSummary()
+        guard summary.root.kind == .object else { return .rejected(reason: "not a JSON object") }
+        if summary.root.length == 1, let control = summary.third {
+            return .control(parser.withTape { $0.value(at: control.index) })
         }
         let timestamp: Int64
         if let processingTime {
             timestamp = processingTime
-        } else if let index = fields.0, parser.entry(index).kind == .int {
-            timestamp = Int64(bitPattern: parser.entry(index).payload)
+        } else if let time = summary.first, time.entry.kind == .int {
+            timestamp = Int64(bitPattern: time.entry.payload)
         } else {
-            let timeValue = fields.0.map { index in parser.withTape { $0.value(at: index) } } ?? .null
+            let timeValue = summary.first.map { time in parser.withTape { $0.value(at: time.index) } } ?? .null
             if timeValue.isNull {
                 return .rejected(reason: "missing timestamp field '\(timeField)'")
             }
@@ -81,10 +79,10 @@ public struct EventDecoder {
         }
         var idStart: UInt32 = 0
         var idLength: UInt32 = 0
-        if let index = fields.1, Self.isIDKind(parser.entry(index).kind) {
+        if let id = summary.second, Self.isIDKind(id.entry.kind) {
             // A string id's bytes, or a number's source text (kept by the parser).
-            idStart = parser.entry(index).start
-            idLength = parser.entry(index).length
+            idStart = id.entry.start
+            idLength = id.entry.length
         } else {
             // `<source>:<line>`, written straight into the parser's string area.
             if let idSource, idSource != lastIDSource {
