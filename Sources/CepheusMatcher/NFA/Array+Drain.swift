@@ -12,6 +12,6 @@ extension Array where Element == ComputationState {
             // The moved-out slots get a placeholder that holds nothing to release.
             base.initialize(repeating: ComputationState.placeholder, count: count)
         }
-        removeAll(keepingCapacity: true)
+        clear()
     }
 }

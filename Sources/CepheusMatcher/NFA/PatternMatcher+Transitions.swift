@@ -9,8 +9,12 @@ struct ConditionContext {
     /// The partial match, kept only when some condition reads steps (copying it can
     /// retain its Dewey number's digits, so rules that never read steps skip it).
     private(set) var computation: ComputationState?
-    let event: Event
-    let key: Value
+    /// The event and key, as conditions see them (built once per event: each test
+    /// borrows it instead of retaining the event and key again). `steps` is set only
+    /// while a condition that reads steps is tested.
+    var scope: EvaluationScope
+    var event: Event { scope.event! }
+    var key: Value { scope.key }
     /// This partial match's results of conditions that name steps.
     private var wheres = ConditionBits()
     private var untils = ConditionBits()
@@ -23,8 +27,7 @@ struct ConditionContext {
     /// `computation` here; without one, one is made on first use.
     init(computation: ComputationState?, event: Event, key: Value, shared: EventConditionCache = EventConditionCache(), loader: MatchedEventsLoader? = nil) {
         self.computation = computation
-        self.event = event
-        self.key = key
+        scope = EvaluationScope(event: event, key: key)
         self.shared = shared
         if let computation, let loader {
             loader.begin(computation)
@@ -172,7 +175,7 @@ extension PatternMatcher {
             if let cached = context.shared.cachedPrefilter(step: step, until: until) {
                 passes = cached
             } else {
-                let outcome = expression.testPrefilter(EvaluationScope(event: context.event, key: context.key))
+                let outcome = expression.testPrefilter(context.scope)
                 passes = outcome != .notMatched
                 context.shared.storePrefilter(step: step, until: until, passes)
             }
@@ -181,16 +184,19 @@ extension PatternMatcher {
                 return false
             }
         }
-        var scope = EvaluationScope(event: context.event, key: context.key)
+        let outcome: ConditionOutcome
         if expression.referencesSteps {
             // Extracted from the buffer only if the expression really reads a step
             // (`type == "login" && last(a).ip != ip` short-circuits on most events).
             let loader = context.loader()
             loader.attach(buffer)
-            scope.steps = loader
+            context.scope.steps = loader
+            outcome = expression.test(context.scope)
+            context.scope.steps = nil
+            loader.detach()
+        } else {
+            outcome = expression.test(context.scope)
         }
-        let outcome = expression.test(scope)
-        if expression.referencesSteps { context.loader().detach() }
         let result: Bool
         switch outcome {
         case .matched: result = true
