@@ -108,6 +108,7 @@ public final class PatternMatcher: Sendable {
         let pendingCount = pending.count
         // About as many partial matches come out as go in (a hot key holds thousands).
         if pendingCount > 4 { newPartialMatches.reserveCapacity(pendingCount + 2) }
+        state.buffer.edgeCapacityHint = pendingCount
         // Each is moved out of its slot in turn, and the emptied slots are refilled with
         // a placeholder that holds nothing before the array sees them again.
         pending.withUnsafeMutableBufferPointer { pendingSlots in

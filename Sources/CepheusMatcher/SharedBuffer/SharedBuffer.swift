@@ -44,6 +44,9 @@ public struct SharedBuffer: Sendable {
     /// The event whose nodes `currentNodes` lists (step, node).
     private var currentEvent: EventKey?
     private var currentNodes: [(step: Int32, node: Int32)] = []
+    /// How many partial matches the current step has (set by `PatternMatcher.process`):
+    /// the edges a new node may get.
+    var edgeCapacityHint = 0
     /// `releaseNode`'s nodes still to visit (kept to reuse its storage).
     private var releaseStack: [(Int32, DeweyNumber)] = []
 
@@ -93,7 +96,11 @@ public struct SharedBuffer: Sendable {
                 nodes[Int(reused)].edges.clear()
             } else {
                 index = Int32(nodes.count)
-                nodes.append(Node(event: event, eventKey: key, step: step32, generation: 0, edges: [], references: 0))
+                var edges: [Edge] = []
+                // As many edges as partial matches may take this event (capped): a hot
+                // key's node gets one per partial match, grown once instead of doubling.
+                if edgeCapacityHint > 4 { edges.reserveCapacity(min(edgeCapacityHint, 64)) }
+                nodes.append(Node(event: event, eventKey: key, step: step32, generation: 0, edges: edges, references: 0))
             }
             live += 1
             currentNodes.append((step32, index))

@@ -419,7 +419,11 @@ public final class RuntimeEngine {
         }
         let kind: Alert.Kind = result.kind == .timeout ? .timeout : .match
         let id = AlertIdentity.id(rule: rule.id, version: slot.version, kind: kind.rawValue, canonicalKey: state.canonicalKey, steps: steps)
-        let scope = EvaluationScope(event: result.lastEvent, key: state.key, steps: MatchedStepLists(result.events))
+        // The scope (and its step lists) only for a rule whose title or fields need it.
+        let needsScope = rule.alert.title != nil || !rule.alert.fields.isEmpty
+        let scope = needsScope
+            ? EvaluationScope(event: result.lastEvent, key: state.key, steps: MatchedStepLists(result.events))
+            : EvaluationScope(event: nil, key: .null)
         let title: String
         if let template = rule.alert.title {
             let rendered = template.render(scope)
