@@ -111,6 +111,20 @@ public final class PatternMatcher: Sendable {
         state.buffer.edgeCapacityHint = pendingCount
         // Each is moved out of its slot in turn, and the emptied slots are refilled with
         // a placeholder that holds nothing before the array sees them again.
+        /// A successor that keeps waiting goes to the next queue, unless the key has
+        /// reached `maxPartialMatches` (then it is dropped, counted, and its entry released).
+        @inline(__always)
+        func keep(_ candidate: consuming ComputationState) {
+            if candidate.startEvent != nil {
+                if live >= maxPartialMatches {
+                    stats.droppedPartialMatches += 1
+                    if let entry = candidate.previousEntry { state.buffer.releaseNode(entry, version: candidate.version) }
+                    return
+                }
+                live += 1
+            }
+            newPartialMatches.add(candidate)
+        }
         pending.withUnsafeMutableBufferPointer { pendingSlots in
             guard pendingCount > 0, let base = pendingSlots.baseAddress else { return }
             for slot in 0..<pendingCount {
@@ -128,15 +142,7 @@ public final class PatternMatcher: Sendable {
                     case .stop:
                         if let entry = candidate.previousEntry { state.buffer.releaseNode(entry, version: candidate.version) }
                     default:
-                        if candidate.startEvent != nil {
-                            if live >= maxPartialMatches {
-                                stats.droppedPartialMatches += 1
-                                if let entry = candidate.previousEntry { state.buffer.releaseNode(entry, version: candidate.version) }
-                                continue
-                            }
-                            live += 1
-                        }
-                        newPartialMatches.add(candidate)
+                        keep(candidate)
                     }
                     continue
                 }
@@ -159,17 +165,7 @@ public final class PatternMatcher: Sendable {
                         if let entry = candidate.previousEntry { state.buffer.releaseNode(entry, version: candidate.version) }
                     }
                 } else {
-                    retained.drain { candidate in
-                        if candidate.startEvent != nil {
-                            if live >= maxPartialMatches {
-                                stats.droppedPartialMatches += 1
-                                if let entry = candidate.previousEntry { state.buffer.releaseNode(entry, version: candidate.version) }
-                                return
-                            }
-                            live += 1
-                        }
-                        newPartialMatches.add(candidate)
-                    }
+                    retained.drain { candidate in keep(candidate) }
                 }
             }
             base.initialize(repeating: ComputationState.placeholder, count: pendingCount)
